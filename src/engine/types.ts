@@ -1,0 +1,88 @@
+/**
+ * The engine contract. Everything above `src/engine/` (the reasoning loop, pipelines, server) is
+ * written once against these interfaces; each engine (llama.cpp, reference, remote) implements them.
+ */
+
+/** How to pick the next token. temperature 0 means greedy. */
+export interface SampleOptions {
+  temperature: number;
+  topP?: number;
+  topK?: number;
+  /** Seed for this session's sampler; the same seed and inputs give the same tokens. */
+  seed?: number;
+}
+
+/** What one `step` produced. */
+export interface StepResult {
+  token: number;
+  /** The decoded text of this token alone (for streaming cue detection). */
+  piece: string;
+  /** log-probability of the chosen token under the model's (untempered) distribution. */
+  logprob: number;
+  /** True if the token is an end-of-generation token. */
+  isEog: boolean;
+}
+
+/** What an engine can expose. `hiddenLayers`: 'final' = only the final-norm state of the last token. */
+export interface EngineInfo {
+  name: string;
+  /** A human-readable id of the loaded model (file name or hub id). */
+  modelId: string;
+  architecture: string;
+  layers: number;
+  hiddenSize: number;
+  vocabSize: number;
+  contextSize: number;
+  /** Layers whose hidden state `Session.hidden` can return. -1 means the final-norm output. */
+  hiddenLayers: 'all' | number[];
+}
+
+/** A position in a session to roll back to. */
+export interface Mark {
+  readonly length: number;
+}
+
+/** One growing token sequence with its KV cache. */
+export interface Session {
+  /** Number of tokens in the sequence (prompt + appended + sampled). */
+  readonly length: number;
+  /** Samples one token from the current distribution and appends it. */
+  step(opts: SampleOptions): Promise<StepResult>;
+  /** Appends tokens (teacher forcing) and evaluates them. */
+  append(tokens: number[]): Promise<void>;
+  /** Hidden state(s) of the LAST evaluated token, one Float32Array per requested layer (-1 = final norm). */
+  hidden(layers: number[]): Float32Array[];
+  /** Top-k (token, logprob) of the next-token distribution. */
+  topLogprobs(k: number): Array<[token: number, logprob: number]>;
+  /** Entropy (nats) of the full next-token distribution. */
+  entropy(): number;
+  /** Remembers the current position. */
+  mark(): Mark;
+  /** Drops everything after `mark`; the continuation is then exactly as if it was never appended. */
+  rollback(mark: Mark): Promise<void>;
+  /** Frees the session's resources. */
+  close(): Promise<void>;
+}
+
+/** A loaded model. */
+export interface Engine {
+  readonly info: EngineInfo;
+  /** Tokenizes text; `special` parses special tokens such as `<think>` as single tokens. */
+  tokenize(text: string, opts?: { special?: boolean }): number[];
+  detokenize(tokens: number[]): string;
+  /** The decoded text of one token on its own. */
+  tokenPiece(token: number): string;
+  /** True for end-of-generation tokens (EOS, `<|im_end|>`, ...). */
+  isEog(token: number): boolean;
+  /** Formats a chat (system/user messages) into prompt text, ending where the assistant starts thinking. */
+  formatChat(messages: ChatMessage[]): string;
+  /** Opens a session whose sequence starts with `prompt`. */
+  open(prompt: number[] | string): Promise<Session>;
+  /** Frees the model. */
+  dispose(): Promise<void>;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
