@@ -1,34 +1,36 @@
 import type { Command } from 'commander';
-import { NotImplementedError } from '../errors.ts';
+import { registerPlaceholder } from './notImplemented.ts';
 
-/** Registers every subcommand; each lives in its own module and is imported lazily. */
+/**
+ * Registers every subcommand. Each real command lives in `src/cli/commands/<name>.ts` and exports
+ * `register(program)`; placeholders stand in for the ones later issues fill.
+ */
 export function registerCommands(program: Command): void {
-  program
-    .command('collect')
-    .description('roll out problems, detect cues, run forced exits, write labelled events')
-    .allowUnknownOption()
-    .action(() => {
-      throw new NotImplementedError('`lynx-exit collect`', 'issue 5: LYNX end to end');
-    });
-  program
-    .command('fit')
-    .description('train the probe on one events file, calibrate on another, write a bundle')
-    .allowUnknownOption()
-    .action(() => {
-      throw new NotImplementedError('`lynx-exit fit`', 'issue 5: LYNX end to end');
-    });
-  program
-    .command('eval')
-    .description('compare LYNX and its peers over datasets, temperatures and seeds')
-    .allowUnknownOption()
-    .action(() => {
-      throw new NotImplementedError('`lynx-exit eval`', 'issue 5: LYNX end to end');
-    });
-  program
-    .command('serve')
-    .description('OpenAI-compatible HTTP server with early exit')
-    .allowUnknownOption()
-    .action(() => {
-      throw new NotImplementedError('`lynx-exit serve`', 'issue 6: serve');
-    });
+  registerPlaceholder(program, 'data', 'list, validate and pull benchmark datasets', 'issue 2: tasks');
+  registerPlaceholder(program, 'generate', 'stream a generation from a GGUF model', 'issue 3: engines');
+  registerPlaceholder(
+    program,
+    'collect',
+    'roll out problems, detect cues, run forced exits, write labelled events',
+    'issue 5: LYNX end to end',
+  );
+  registerPlaceholder(
+    program,
+    'fit',
+    'train the probe on one events file, calibrate on another, write a bundle',
+    'issue 5: LYNX end to end',
+  );
+  registerPlaceholder(
+    program,
+    'eval',
+    'compare LYNX and its peers over datasets, temperatures and seeds',
+    'issue 5: LYNX end to end',
+  );
+  registerPlaceholder(program, 'serve', 'OpenAI-compatible HTTP server with early exit', 'issue 6: serve');
+  registerPlaceholder(
+    program,
+    'demo',
+    'the main job on the shipped testbed model',
+    'issue 5: LYNX end to end',
+  );
 }
