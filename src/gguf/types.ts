@@ -103,7 +103,8 @@ export interface GgufFile {
 export interface GgufTensorInfo {
   name: string;
   dims: number[];
-  type: GgmlType;
+  /** ggml type id; may be a type this project cannot decode (e.g. Q4_K in a real model). */
+  type: number;
   /** Byte offset relative to the start of the data section. */
   offset: number;
   /** Encoded size in bytes. */
