@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerData } from './commands/data.ts';
 import { registerPlaceholder } from './notImplemented.ts';
 
 /**
@@ -6,7 +7,7 @@ import { registerPlaceholder } from './notImplemented.ts';
  * `register(program)`; placeholders stand in for the ones later issues fill.
  */
 export function registerCommands(program: Command): void {
-  registerPlaceholder(program, 'data', 'list, validate and pull benchmark datasets', 'issue 2: tasks');
+  registerData(program);
   registerPlaceholder(program, 'generate', 'stream a generation from a GGUF model', 'issue 3: engines');
   registerPlaceholder(
     program,
