@@ -3,12 +3,21 @@
  * written once against these interfaces; each engine (llama.cpp, reference, remote) implements them.
  */
 
-/** How to pick the next token. temperature 0 means greedy. */
+/**
+ * How to pick the next token. temperature 0 means greedy. Every engine samples with the shared
+ * `sampleToken` in `src/engine/sampler.ts`, so the same logits, options and seed pick the same token.
+ */
 export interface SampleOptions {
   temperature: number;
+  /** Nucleus: keep the smallest prefix of the (tempered) distribution with mass >= topP. */
   topP?: number;
+  /** Keep only the topK most likely tokens (0 or absent: no limit). */
   topK?: number;
-  /** Seed for this session's sampler; the same seed and inputs give the same tokens. */
+  /**
+   * Seed of the draw. The uniform used at sequence position n is a function of (seed, n) only, so
+   * the same seed and inputs give the same tokens, and a rollback replays exactly the same draws
+   * (no sampler state to restore). Absent: the engine's default seed.
+   */
   seed?: number;
 }
 
@@ -35,6 +44,12 @@ export interface EngineInfo {
   contextSize: number;
   /** Layers whose hidden state `Session.hidden` can return. -1 means the final-norm output. */
   hiddenLayers: 'all' | number[];
+  /**
+   * True when sessions see the whole next-token distribution. False when they keep only the most
+   * likely candidates (large vocabularies): sampling then draws from those candidates, and
+   * `entropy()` is a lower bound (see `entropyOf` in `src/engine/sampler.ts`).
+   */
+  fullDistribution: boolean;
 }
 
 /** A position in a session to roll back to. */
@@ -42,7 +57,10 @@ export interface Mark {
   readonly length: number;
 }
 
-/** One growing token sequence with its KV cache. */
+/**
+ * One growing token sequence with its KV cache. The sequence always ends with an evaluated token:
+ * `hidden`, `topLogprobs` and `entropy` describe the state after it, and `step` samples from it.
+ */
 export interface Session {
   /** Number of tokens in the sequence (prompt + appended + sampled). */
   readonly length: number;
@@ -56,7 +74,9 @@ export interface Session {
   topLogprobs(k: number): Array<[token: number, logprob: number]>;
   /** Entropy (nats) of the full next-token distribution. */
   entropy(): number;
-  /** Remembers the current position. */
+  /** The tokens of the sequence so far (a copy). */
+  tokens(): number[];
+  /** Remembers the current position (and the state after it, so a rollback restores `hidden` etc.). */
   mark(): Mark;
   /** Drops everything after `mark`; the continuation is then exactly as if it was never appended. */
   rollback(mark: Mark): Promise<void>;
@@ -67,7 +87,7 @@ export interface Session {
 /** A loaded model. */
 export interface Engine {
   readonly info: EngineInfo;
-  /** Tokenizes text; `special` parses special tokens such as `<think>` as single tokens. */
+  /** Tokenizes text (never adds BOS); `special` parses special tokens such as `<think>` as single tokens. */
   tokenize(text: string, opts?: { special?: boolean }): number[];
   detokenize(tokens: number[]): string;
   /** The decoded text of one token on its own. */
@@ -76,7 +96,12 @@ export interface Engine {
   isEog(token: number): boolean;
   /** Formats a chat (system/user messages) into prompt text, ending where the assistant starts thinking. */
   formatChat(messages: ChatMessage[]): string;
-  /** Opens a session whose sequence starts with `prompt`. */
+  /**
+   * Opens a session whose sequence starts with `prompt` and evaluates it. A string is tokenized with
+   * special tokens parsed, and the model's BOS is prepended when the model asks for one and the text
+   * does not already start with it; token arrays are used as they are. Engines may allow only one
+   * open session at a time (llama.cpp does: `open` throws while another session is open).
+   */
   open(prompt: number[] | string): Promise<Session>;
   /** Frees the model. */
   dispose(): Promise<void>;

@@ -1,0 +1,81 @@
+/**
+ * Checks a GGUF file before llama.cpp sees it, so bad input gives a UserError that names the file
+ * and the problem (llama.cpp's own failures are terse and go to its log).
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { type GgufFileInfo, readGgufFileInfo } from 'node-llama-cpp';
+import { UserError } from '../../errors.ts';
+
+/** Architectures the engine is tested on. */
+export const SUPPORTED_ARCHITECTURES = ['llama', 'qwen2', 'qwen3'] as const;
+
+/** Reads the first bytes of a file. */
+function readHead(path: string, n: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const got = readSync(fd, buf, 0, n, 0);
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Validates `path` as a GGUF of a supported architecture and returns its parsed header. */
+export async function inspectModelFile(path: string): Promise<GgufFileInfo> {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new UserError(`model path is not a file: ${path}`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`model file not found: ${path}`);
+  }
+  if (readHead(path, 4).toString('latin1') !== 'GGUF')
+    throw new UserError(`${path} is not a GGUF file (it does not start with the "GGUF" magic)`);
+
+  let info: GgufFileInfo;
+  try {
+    info = await readGgufFileInfo(path, { sourceType: 'filesystem', logWarnings: false });
+  } catch (err) {
+    throw new UserError(`${path} is not a valid GGUF file: ${(err as Error).message}`);
+  }
+  const arch = String(info.metadata?.general?.architecture ?? '');
+  if (!(SUPPORTED_ARCHITECTURES as readonly string[]).includes(arch))
+    throw new UserError(
+      `${path}: architecture "${arch}" is not supported (supported: ${SUPPORTED_ARCHITECTURES.join(', ')})`,
+    );
+  const needed = dataEnd(info);
+  if (needed !== undefined && needed > size)
+    throw new UserError(`${path} is truncated: its tensors need ${needed} bytes, the file has ${size}`);
+  return info;
+}
+
+/** Byte offset where the last tensor's data ends (undefined if the header has no tensor info). */
+function dataEnd(info: GgufFileInfo): number | undefined {
+  const tensors = info.fullTensorInfo ?? info.tensorInfo;
+  if (!tensors || tensors.length === 0) return undefined;
+  let end = 0;
+  for (const t of tensors) {
+    const bytes = tensorBytes(t.ggmlType, t.dimensions.map(Number));
+    if (bytes === undefined) return undefined;
+    end = Math.max(end, Number(t.fileOffset) + bytes);
+  }
+  return end;
+}
+
+/** Bytes of a tensor for the ggml types we can size; undefined for others. */
+function tensorBytes(type: number, dims: number[]): number | undefined {
+  const n = dims.reduce((a, b) => a * b, 1);
+  switch (type) {
+    case 0:
+      return n * 4; // F32
+    case 1:
+      return n * 2; // F16
+    case 8:
+      return (n / 32) * 34; // Q8_0
+    default:
+      return undefined;
+  }
+}
