@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as registerData } from './commands/data.ts';
+import { register as registerGenerate } from './commands/generate.ts';
 import { registerPlaceholder } from './notImplemented.ts';
 
 /**
@@ -8,7 +9,7 @@ import { registerPlaceholder } from './notImplemented.ts';
  */
 export function registerCommands(program: Command): void {
   registerData(program);
-  registerPlaceholder(program, 'generate', 'stream a generation from a GGUF model', 'issue 3: engines');
+  registerGenerate(program);
   registerPlaceholder(
     program,
     'collect',

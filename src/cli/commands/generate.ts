@@ -1,0 +1,243 @@
+/**
+ * `lynx-exit generate --model FILE.gguf "prompt"`: streams a plain generation to stdout and a
+ * stats line to stderr. The loop is `generateText`, which takes per-token hooks so early-exit
+ * options (a LYNX bundle, --delta) can be added without touching the engine or the streaming.
+ */
+import type { Command } from 'commander';
+import { type ChatFormatOption, parseChatFormatOption } from '../../engine/chatFormats.ts';
+import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
+import type { Engine, SampleOptions, Session, StepResult } from '../../engine/types.ts';
+import { UserError } from '../../errors.ts';
+
+/** Parsed options of `generate`. */
+export interface GenerateCommandOptions {
+  model: string;
+  prompt: string;
+  system?: string;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+  seed: number;
+  chatFormat: ChatFormatOption;
+  raw: boolean;
+  threads?: number;
+  contextSize?: number;
+}
+
+/** Where output goes (process streams in the CLI, buffers in tests). */
+export interface OutputSinks {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** Why a generation stopped. */
+export type StopReason = 'eog' | 'max-tokens' | 'context-full' | 'hook';
+
+/** Per-token hook: return 'stop' to end the generation (the place for early-exit policies). */
+export type TokenHook = (
+  step: StepResult,
+  session: Session,
+) => 'stop' | undefined | Promise<'stop' | undefined>;
+
+/** The result of `generateText`. */
+export interface GenerationResult {
+  tokens: number[];
+  text: string;
+  stop: StopReason;
+  promptTokens: number;
+  prefillSeconds: number;
+  decodeSeconds: number;
+}
+
+/**
+ * Streams text decoded from tokens: buffers tokens while their text ends in an incomplete UTF-8
+ * sequence (U+FFFD), so multi-byte characters split over byte tokens come out whole.
+ */
+export class TextStreamer {
+  private pending: number[] = [];
+  constructor(
+    private readonly engine: Engine,
+    private readonly write: (text: string) => void,
+  ) {}
+  /** Adds a token; writes whatever text is complete. */
+  push(token: number): void {
+    this.pending.push(token);
+    const text = this.engine.detokenize(this.pending);
+    if (text.endsWith('\uFFFD') && this.pending.length < 4) return;
+    this.write(text);
+    this.pending = [];
+  }
+  /** Writes what is left. */
+  flush(): void {
+    if (this.pending.length > 0) this.write(this.engine.detokenize(this.pending));
+    this.pending = [];
+  }
+}
+
+/** Runs one generation on `engine` from `prompt` (text or tokens), calling `onToken` after each token. */
+export async function generateText(
+  engine: Engine,
+  prompt: string | number[],
+  opts: { maxTokens: number; sample: SampleOptions; onToken?: TokenHook; onText?: (text: string) => void },
+): Promise<GenerationResult> {
+  const t0 = performance.now();
+  const session = await engine.open(prompt);
+  const promptTokens = session.length;
+  const t1 = performance.now();
+  const streamer = new TextStreamer(engine, opts.onText ?? (() => {}));
+  const tokens: number[] = [];
+  let stop: StopReason = 'max-tokens';
+  try {
+    while (tokens.length < opts.maxTokens) {
+      if (session.length >= engine.info.contextSize) {
+        stop = 'context-full';
+        break;
+      }
+      const step = await session.step(opts.sample);
+      tokens.push(step.token);
+      if (step.isEog) {
+        stop = 'eog';
+        break;
+      }
+      streamer.push(step.token);
+      if ((await opts.onToken?.(step, session)) === 'stop') {
+        stop = 'hook';
+        break;
+      }
+    }
+    streamer.flush();
+  } finally {
+    await session.close();
+  }
+  const t2 = performance.now();
+  const text = engine.detokenize(tokens.filter((t) => !engine.isEog(t)));
+  return {
+    tokens,
+    text,
+    stop,
+    promptTokens,
+    prefillSeconds: (t1 - t0) / 1000,
+    decodeSeconds: (t2 - t1) / 1000,
+  };
+}
+
+/** The prompt the options ask for: the chat-formatted messages, or the raw text. */
+export function buildPrompt(engine: LlamaCppEngine, o: GenerateCommandOptions): string {
+  if (o.raw) return o.prompt;
+  const messages = [
+    ...(o.system !== undefined ? [{ role: 'system' as const, content: o.system }] : []),
+    { role: 'user' as const, content: o.prompt },
+  ];
+  return engine.formatChat(messages);
+}
+
+/** One-line stats for stderr. */
+export function formatStats(r: GenerationResult): string {
+  const rate = (n: number, s: number) => (s > 0 ? (n / s).toFixed(1) : 'n/a');
+  return (
+    `[generate] prompt ${r.promptTokens} tok (${rate(r.promptTokens, r.prefillSeconds)} tok/s), ` +
+    `generated ${r.tokens.length} tok (${rate(r.tokens.length, r.decodeSeconds)} tok/s), stop: ${r.stop}\n`
+  );
+}
+
+/** The whole command: load, format, stream, report. */
+export async function runGenerate(o: GenerateCommandOptions, out: OutputSinks): Promise<GenerationResult> {
+  const engine = await LlamaCppEngine.load(o.model, {
+    threads: o.threads,
+    contextSize: o.contextSize,
+    seed: o.seed,
+    chatFormat: o.chatFormat,
+    gpu: false,
+  });
+  try {
+    const result = await generateText(engine, buildPrompt(engine, o), {
+      maxTokens: o.maxTokens,
+      sample: { temperature: o.temperature, topP: o.topP, topK: o.topK, seed: o.seed },
+      onText: out.stdout,
+    });
+    out.stdout('\n');
+    out.stderr(formatStats(result));
+    return result;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** Parses a number option, or throws a UserError naming it. */
+function numberOption(name: string, opts: { integer?: boolean; min?: number; max?: number }) {
+  return (value: string): number => {
+    const x = Number(value);
+    const ok =
+      value.trim() !== '' &&
+      Number.isFinite(x) &&
+      (!opts.integer || Number.isInteger(x)) &&
+      (opts.min === undefined || x >= opts.min) &&
+      (opts.max === undefined || x <= opts.max);
+    if (!ok) {
+      const range = [
+        opts.min !== undefined ? `>= ${opts.min}` : '',
+        opts.max !== undefined ? `<= ${opts.max}` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
+      throw new UserError(
+        `--${name} must be ${opts.integer ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, got "${value}"`,
+      );
+    }
+    return x;
+  };
+}
+
+/** Registers `generate`. */
+export function register(program: Command): void {
+  program
+    .command('generate')
+    .description('stream a generation from a GGUF model (llama.cpp, CPU)')
+    .argument('<prompt>', 'the user message (or the raw prompt text with --raw)')
+    .requiredOption('-m, --model <file>', 'GGUF model file')
+    .option('--system <text>', 'system message (chat formats only)')
+    .option(
+      '-n, --max-tokens <n>',
+      'most tokens to generate',
+      numberOption('max-tokens', { integer: true, min: 1 }),
+      512,
+    )
+    .option(
+      '-t, --temperature <t>',
+      'sampling temperature (0 = greedy)',
+      numberOption('temperature', { min: 0 }),
+      0.6,
+    )
+    .option('--top-p <p>', 'nucleus sampling mass', numberOption('top-p', { min: 0, max: 1 }), 0.95)
+    .option(
+      '--top-k <k>',
+      'keep the k most likely tokens (0 = all)',
+      numberOption('top-k', { integer: true, min: 0 }),
+      0,
+    )
+    .option('--seed <n>', 'sampling seed', numberOption('seed', { integer: true, min: 0 }), 0)
+    .option(
+      '--chat-format <name>',
+      'auto, chatml-think, deepseek-r1 or qwen3-thinking',
+      parseChatFormatOption,
+      'auto',
+    )
+    .option('--raw', 'use the prompt as it is (no chat template)', false)
+    .option(
+      '--threads <n>',
+      'CPU threads (default: 1 for tiny models, else 2)',
+      numberOption('threads', { integer: true, min: 1 }),
+    )
+    .option(
+      '--context-size <n>',
+      'context size in tokens',
+      numberOption('context-size', { integer: true, min: 16 }),
+    )
+    .action(async (prompt: string, opts: Omit<GenerateCommandOptions, 'prompt'>) => {
+      await runGenerate(
+        { ...opts, prompt },
+        { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) },
+      );
+    });
+}
