@@ -10,7 +10,11 @@ const u32Buf = new Uint32Array(f32Buf.buffer);
 /** Converts a number (rounded to f32 first) to IEEE half bits, rounding to nearest even. */
 export function f32ToF16Bits(x: number): number {
   f32Buf[0] = x;
-  const bits = u32Buf[0];
+  return f16BitsFromF32Bits(u32Buf[0]);
+}
+
+/** Half bits from the bit pattern of an f32 (round to nearest even). */
+function f16BitsFromF32Bits(bits: number): number {
   const sign = (bits >>> 16) & 0x8000;
   const exp = (bits >>> 23) & 0xff;
   const mant = bits & 0x7fffff;
@@ -34,6 +38,16 @@ export function f32ToF16Bits(x: number): number {
   return sign | h;
 }
 
+let f16Table: Float32Array | undefined;
+/** All 65536 half values, built once (decoding by table lookup is much faster). */
+function halfTable(): Float32Array {
+  if (!f16Table) {
+    f16Table = new Float32Array(0x10000);
+    for (let h = 0; h < 0x10000; h++) f16Table[h] = f16BitsToF32(h);
+  }
+  return f16Table;
+}
+
 /** Converts IEEE half bits to a number (exact). */
 export function f16BitsToF32(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -47,7 +61,8 @@ export function f16BitsToF32(h: number): number {
 /** Encodes f32 values as little-endian f16. */
 export function encodeF16(values: Float32Array): Uint8Array {
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = f32ToF16Bits(values[i]);
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < values.length; i++) out[i] = f16BitsFromF32Bits(bits[i]);
   return new Uint8Array(out.buffer);
 }
 
@@ -55,8 +70,9 @@ export function encodeF16(values: Float32Array): Uint8Array {
 export function decodeF16(bytes: Uint8Array): Float32Array {
   const n = bytes.length >>> 1;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const table = halfTable();
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = f16BitsToF32(view.getUint16(i * 2, true));
+  for (let i = 0; i < n; i++) out[i] = table[view.getUint16(i * 2, true)];
   return out;
 }
 

@@ -1,5 +1,5 @@
 // Files our writer produces must load and generate in llama.cpp (node-llama-cpp's prebuilt binary).
-import { getLlama, type Llama, type LlamaModel } from 'node-llama-cpp';
+import { getLlama, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestModel, CYCLE_THINKING, type TestModelOptions } from '../../src/testing/testModels.ts';
 
@@ -16,7 +16,9 @@ async function greedy(model: LlamaModel, prompt: number[], max: number): Promise
   const ctx = await model.createContext({ contextSize: 256, threads: 1 });
   try {
     const out: number[] = [];
-    for await (const t of ctx.getSequence().evaluate(prompt, { temperature: 0, yieldEogToken: true })) {
+    for await (const t of ctx
+      .getSequence()
+      .evaluate(prompt as Token[], { temperature: 0, yieldEogToken: true })) {
       out.push(t);
       if (out.length >= max || model.isEogToken(t)) break;
     }
@@ -53,10 +55,10 @@ describe('cycle models in llama.cpp', () => {
         const out = await greedy(model, [tm.ids['<think>']], 60);
         expect(out).toEqual(tm.cycle.slice(1).map((s) => s.id));
         // User-defined tokens such as </think> are always rendered; control tokens only on request.
-        expect(model.detokenize(out, false)).toBe(
+        expect(model.detokenize(out as Token[], false)).toBe(
           `\n${CYCLE_THINKING.join('')}</think> Final Answer: \\boxed{4}`,
         );
-        expect(model.detokenize(out, true).endsWith('\\boxed{4}<|im_end|>')).toBe(true);
+        expect(model.detokenize(out as Token[], true).endsWith('\\boxed{4}<|im_end|>')).toBe(true);
         // Mid-cycle, after a ChatML prompt: the continuation depends on the last token only.
         const prompt = model.tokenize(
           '<|im_start|>user\n What is two plus two?<|im_end|>\n<|im_start|>assistant\n',
