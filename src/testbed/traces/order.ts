@@ -1,0 +1,202 @@
+/**
+ * `order`: multiple-choice ordering of entities defined in the question ("Ann is taller than Bo.
+ * Bo is taller than Cy. Who is the shortest? A. Ann B. Bo C. Cy"), answered with a letter.
+ * The analogue of a commonsense multiple-choice set for zero-shot transfer.
+ */
+import type { SeededRandom } from '../../random/SeededRandom.ts';
+import type { FamilyLogic } from './logic.ts';
+import type { Problem } from './types.ts';
+
+/** A comparative relation and its words. */
+interface Relation {
+  more: string;
+  less: string;
+  most: string;
+  least: string;
+}
+
+const RELATIONS: readonly Relation[] = [
+  { more: 'taller', less: 'shorter', most: 'tallest', least: 'shortest' },
+  { more: 'older', less: 'younger', most: 'oldest', least: 'youngest' },
+  { more: 'heavier', less: 'lighter', most: 'heaviest', least: 'lightest' },
+  { more: 'faster', less: 'slower', most: 'fastest', least: 'slowest' },
+];
+
+const NAMES = [
+  'Ann',
+  'Bo',
+  'Cy',
+  'Dee',
+  'Eli',
+  'Fay',
+  'Gus',
+  'Hal',
+  'Ida',
+  'Jo',
+  'Kay',
+  'Lou',
+  'Ned',
+  'Pam',
+  'Rex',
+  'Sue',
+];
+
+/** What is asked: the first, second, last or second-to-last in the order. */
+export type OrderAsk = 'most' | 'least' | 'second-most' | 'second-least';
+
+/** The structured content of an order problem. */
+export interface OrderData {
+  /** Names from most to least (e.g. tallest first). */
+  names: string[];
+  relation: number;
+  /** Facts in question order: chain link index and whether it is stated with the "less" word. */
+  facts: Array<{ link: number; flipped: boolean }>;
+  ask: OrderAsk;
+  /** The options' names, A first. */
+  options: string[];
+}
+
+/** Draws an order problem with 3–5 entities. */
+export function drawOrder(rng: SeededRandom): OrderData {
+  const n = 3 + rng.int(3);
+  const names = rng.shuffle([...NAMES]).slice(0, n);
+  const relation = rng.int(RELATIONS.length);
+  const facts = rng.shuffle(
+    Array.from({ length: n - 1 }, (_, link) => ({ link, flipped: rng.next() < 0.4 })),
+  );
+  const asks: OrderAsk[] = ['most', 'least', 'second-most', 'second-least'];
+  const ask = n === 3 ? rng.pick(asks.slice(0, 3)) : rng.pick(asks);
+  return { names, relation, facts, ask, options: rng.shuffle([...names]) };
+}
+
+const LETTERS = 'ABCDE';
+
+/** Position in the order that the question asks for. */
+function askIndex(ask: OrderAsk, n: number): number {
+  return ask === 'most' ? 0 : ask === 'least' ? n - 1 : ask === 'second-most' ? 1 : n - 2;
+}
+
+function askWords(d: OrderData): string {
+  const r = RELATIONS[d.relation];
+  return d.ask === 'most'
+    ? r.most
+    : d.ask === 'least'
+      ? r.least
+      : d.ask === 'second-most'
+        ? `second ${r.most}`
+        : `second ${r.least}`;
+}
+
+/** "Bo is taller than Cy" or, flipped, "Cy is shorter than Bo". */
+function factText(d: OrderData, link: number, flipped: boolean): string {
+  const r = RELATIONS[d.relation];
+  const hi = d.names[link];
+  const lo = d.names[link + 1];
+  return flipped ? `${lo} is ${r.less} than ${hi}` : `${hi} is ${r.more} than ${lo}`;
+}
+
+/** Builds an order problem (without id). */
+export function orderProblem(d: OrderData, _rng: SeededRandom): Omit<Problem, 'id'> {
+  const facts = d.facts.map((f) => `${factText(d, f.link, f.flipped)}.`).join(' ');
+  const options = d.options.map((name, i) => `${LETTERS[i]}. ${name}`).join('\n');
+  const target = d.names[askIndex(d.ask, d.names.length)];
+  return {
+    family: 'order',
+    question: `${facts} Who is the ${askWords(d)}?\n${options}`,
+    gold: LETTERS[d.options.indexOf(target)],
+    canonical: `order:${d.names.join('>')}|${RELATIONS[d.relation].more}|${d.ask}|${d.options.join(',')}`,
+    data: d,
+  };
+}
+
+const data = (p: Problem) => p.data as OrderData;
+const list = (xs: readonly string[]) => xs.join(', ');
+/** How step i states its fact: as in the question. */
+const flippedOf = (d: OrderData, link: number) => d.facts.find((f) => f.link === link)!.flipped;
+
+/** Solution steps and phrasing for order problems: the state is the believed order, most first. */
+export const orderLogic: FamilyLogic<string[]> = {
+  steps: (p) => data(p).names.length - 1,
+  start: () => [],
+  apply: (p, i, s) => {
+    const names = data(p).names;
+    return i === 0 ? [names[0], names[1]] : [...s, names[i + 1]];
+  },
+  // The slip: the new name goes before the one it should follow.
+  slip: (p, i, s) => {
+    const names = data(p).names;
+    return i === 0 ? [names[1], names[0]] : [...s.slice(0, -1), names[i + 1], s[s.length - 1]];
+  },
+  answer: (p, s) => {
+    const d = data(p);
+    return LETTERS[d.options.indexOf(s[askIndex(d.ask, s.length)])];
+  },
+  lastStepStatesAnswer: false,
+
+  opening: (p, _s, rng) => {
+    const r = RELATIONS[data(p).relation];
+    return rng.pick([
+      `Let me put them in order from ${r.most} to ${r.least}.`,
+      `Okay, I need the order from ${r.most} to ${r.least}.`,
+      `Let's chain the facts together, ${r.most} first.`,
+    ]);
+  },
+  step: (p, i, _s, out, rng) => {
+    const d = data(p);
+    const f = factText(d, i, flippedOf(d, i));
+    // Short orders are written out; longer ones only say where the new name goes (the conclusion lists all).
+    if (out.length <= 3 && rng.next() < 0.5)
+      return rng.pick([`${f}, so the order is ${list(out)}.`, `${f}: ${list(out)}.`]);
+    const k = out.indexOf(d.names[i + 1]);
+    return k === out.length - 1
+      ? `${f}, so ${d.names[i + 1]} comes after ${out[k - 1]}.`
+      : `${f}, so ${d.names[i + 1]} comes before ${out[k + 1]}.`;
+  },
+  // A recap repeats what was believed: after a missed slip, the misread fact.
+  redo: (p, i, s, out) => {
+    const d = data(p);
+    const right = orderLogic.apply(p, i, s);
+    if (out.join() === right.join()) return factText(d, i, false);
+    return `${d.names[i + 1]} is ${RELATIONS[d.relation].more} than ${d.names[i]}`;
+  },
+  correction: (p, i, _s, _wrong, right, rng) => {
+    const d = data(p);
+    const f = factText(d, i, false);
+    return rng.pick([
+      `${f}, so ${d.names[i]} comes before ${d.names[i + 1]}: ${list(right)}.`,
+      `that's backwards. ${f}, so the order is ${list(right)}.`,
+    ]);
+  },
+  check: (p, i, _s, _out, rng) => {
+    const d = data(p);
+    return rng.pick([
+      `${factText(d, i, false)}, and ${d.names[i]} comes before ${d.names[i + 1]}. Yes.`,
+      `${d.names[i]} before ${d.names[i + 1]}, that's right.`,
+    ]);
+  },
+  altStep: (p, i) =>
+    `${factText(data(p), i, true)}, so ${data(p).names[i + 1]} goes after ${data(p).names[i]}.`,
+  conclusion: (p, s, rng) => {
+    const d = data(p);
+    const who = s[askIndex(d.ask, s.length)];
+    const letter = LETTERS[d.options.indexOf(who)];
+    const r = RELATIONS[d.relation];
+    return rng.pick([
+      `So the order is ${list(s)}, and ${who} is the ${askWords(d)}, which is option ${letter}.`,
+      `So from ${r.most} to ${r.least}: ${list(s)}. The ${askWords(d)} is ${who}. That is option ${letter}.`,
+    ]);
+  },
+  altAll: (p) => {
+    const d = data(p);
+    const r = RELATIONS[d.relation];
+    const k = askIndex(d.ask, d.names.length);
+    const who = d.names[k];
+    const letter = LETTERS[d.options.indexOf(who)];
+    const above = d.names.slice(0, k);
+    const below = d.names.slice(k + 1);
+    const parts: string[] = [];
+    if (above.length) parts.push(`${list(above)} ${above.length === 1 ? 'is' : 'are'} ${r.more} than ${who}`);
+    if (below.length) parts.push(`${list(below)} ${below.length === 1 ? 'is' : 'are'} ${r.less}`);
+    return `${parts.join(', and ')}. So ${who} is the ${askWords(d)}, option ${letter}.`;
+  },
+};
