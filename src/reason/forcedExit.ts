@@ -1,0 +1,97 @@
+/**
+ * Forced exits: continue a session's sequence past an exit cue for a short answer, then roll the
+ * session back as if nothing had been appended. Used for LYNX's forced-exit labels, the oracle's
+ * look-ahead and every trial / probe answer (DEER, Dynasor).
+ */
+import type { SampleOptions, Session } from '../engine/types.ts';
+import { BraceTracker } from './braces.ts';
+
+/** Options of `forcedExit`. */
+export interface ForcedExitOptions {
+  /** Tokens of the exit cue (or probe suffix), appended before decoding. */
+  exitCueTokens: number[];
+  /** Its text; needed only by `stopOnClose` to know how many braces the cue opened. */
+  exitCueText?: string;
+  /** At most this many decoded tokens (EOS included). */
+  maxTokens: number;
+  /** Stop once the `{` opened by the cue's `\boxed{` (or the first `{` decoded) is closed. */
+  stopOnClose?: boolean;
+  /** Default greedy (`temperature: 0`), as in LYNX's `generate_from_prefix`. */
+  sample?: SampleOptions;
+  /** Default true; false leaves the continuation in the session (the caller owns it then). */
+  rollback?: boolean;
+  signal?: AbortSignal;
+  /** Called after each decoded token. */
+  onToken?: (token: number, piece: string) => void;
+}
+
+/** What a forced exit decoded. */
+export interface ForcedExitResult {
+  /** Decoded text; an end-of-generation token adds nothing. */
+  text: string;
+  /** Decoded tokens, the end-of-generation token included (it was decoded). */
+  tokens: number[];
+  /** log-probability of each decoded token under the untempered distribution. */
+  logprobs: number[];
+  /**
+   * Mean probability of the decoded tokens; under greedy decoding each is the max-token
+   * probability (DEER's `avg1` confidence). NaN when nothing was decoded.
+   */
+  meanMaxProb: number;
+  stoppedBy: 'eos' | 'close' | 'max-tokens' | 'aborted';
+}
+
+const GREEDY: SampleOptions = { temperature: 0 };
+
+/**
+ * mark → append the exit cue → decode ≤ maxTokens (stop at EOS, optionally at the closing `}`) →
+ * roll back. Exactness of the rollback is the engine's job; this counts and times nothing but tokens.
+ */
+export async function forcedExit(session: Session, opts: ForcedExitOptions): Promise<ForcedExitResult> {
+  if (!Number.isInteger(opts.maxTokens) || opts.maxTokens < 0) {
+    throw new RangeError(`forcedExit: maxTokens must be a non-negative integer, got ${opts.maxTokens}`);
+  }
+  const mark = session.mark();
+  const tokens: number[] = [];
+  const logprobs: number[] = [];
+  let text = '';
+  let stoppedBy: ForcedExitResult['stoppedBy'] = 'max-tokens';
+  try {
+    if (opts.exitCueTokens.length > 0) await session.append(opts.exitCueTokens);
+    const braces = opts.stopOnClose ? new BraceTracker(opts.exitCueText ?? '') : undefined;
+    const sample = opts.sample ?? GREEDY;
+    while (tokens.length < opts.maxTokens) {
+      if (opts.signal?.aborted) {
+        stoppedBy = 'aborted';
+        break;
+      }
+      const step = await session.step(sample);
+      tokens.push(step.token);
+      logprobs.push(step.logprob);
+      opts.onToken?.(step.token, step.isEog ? '' : step.piece);
+      if (step.isEog) {
+        stoppedBy = 'eos';
+        break;
+      }
+      text += step.piece;
+      if (braces?.push(step.piece)) {
+        stoppedBy = 'close';
+        break;
+      }
+    }
+  } finally {
+    if (opts.rollback !== false) await session.rollback(mark);
+  }
+  return { text, tokens, logprobs, meanMaxProb: meanProb(logprobs), stoppedBy };
+}
+
+/** Arithmetic mean of exp(logprob); NaN for none. */
+export function meanProb(logprobs: readonly number[], from = 0): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = from; i < logprobs.length; i++) {
+    sum += Math.exp(logprobs[i]);
+    n++;
+  }
+  return n > 0 ? sum / n : Number.NaN;
+}

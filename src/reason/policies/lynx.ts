@@ -1,0 +1,75 @@
+/**
+ * LYNX (Akgül et al., arXiv 2512.05325): at each cue read the hidden states the bundle was trained
+ * on, score them with its probe and exit iff the conformal prediction set is exactly {1}
+ * (docs/research/lynx_spec.md §5.2, §6). The first cue that passes decides; the exit itself (cut
+ * before the cue token, exit cue, greedy answer ≤ 64 tokens) is the loop's.
+ */
+import type { CueDetectorOptions } from '../../cues/CueDetector.ts';
+import { UserError } from '../../errors.ts';
+import { CONTINUE, type ExitPolicy } from '../types.ts';
+
+/** The confidence level a bundle decides at: per-event δ (conformal) or trajectory-level α. */
+export type LynxLevel = { delta: number } | { alpha: number };
+
+/** A bundle's decision at one cue. */
+export interface LynxDecision {
+  p: number;
+  exit: boolean;
+  set: Iterable<number>;
+}
+
+/** What the policy needs from a loaded bundle (`src/bundle/`). */
+export interface LynxBundleLike {
+  readonly features: { readonly layers: readonly number[] };
+  readonly exitCue?: string;
+  readonly cues?: CueDetectorOptions;
+  decide(features: Float32Array, level: LynxLevel): LynxDecision;
+}
+
+/** Concatenates per-layer states in order (LYNX's `np.concatenate(..., axis=1)`). */
+export function concatFeatures(states: readonly Float32Array[]): Float32Array {
+  let n = 0;
+  for (const s of states) n += s.length;
+  const out = new Float32Array(n);
+  let at = 0;
+  for (const s of states) {
+    out.set(s, at);
+    at += s.length;
+  }
+  return out;
+}
+
+/** Options of `lynxPolicy`: the bundle and exactly one of δ (per-event) or α (per-trajectory). */
+export interface LynxOptions {
+  bundle: LynxBundleLike;
+  delta?: number;
+  alpha?: number;
+}
+
+/** The LYNX exit policy. Its exit cue and cue lexicon default to the bundle's. */
+export function lynxPolicy(opts: LynxOptions): ExitPolicy {
+  const { bundle } = opts;
+  const level = lynxLevel(opts);
+  const layers = [...bundle.features.layers];
+  return {
+    name: 'lynx',
+    defaults: { exitCue: bundle.exitCue, cues: bundle.cues },
+    onCue: async (ctx, _cue, record) => {
+      const states = await ctx.hidden(layers);
+      const decision = ctx.score(() => bundle.decide(concatFeatures(states), level));
+      record.p = decision.p;
+      record.set = [...decision.set];
+      return decision.exit ? { action: 'exit' } : CONTINUE;
+    },
+  };
+}
+
+function lynxLevel(opts: LynxOptions): LynxLevel {
+  const has = (x: number | undefined) => x !== undefined;
+  if (has(opts.delta) === has(opts.alpha)) {
+    throw new UserError('lynx policy: give exactly one of delta (per-cue) or alpha (per-trajectory).');
+  }
+  const [name, value] = has(opts.delta) ? ['delta', opts.delta!] : ['alpha', opts.alpha!];
+  if (!(value > 0 && value < 1)) throw new UserError(`lynx policy: ${name} must be in (0, 1), got ${value}.`);
+  return name === 'delta' ? { delta: value } : { alpha: value };
+}
