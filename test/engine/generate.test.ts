@@ -49,8 +49,14 @@ describe('generate command', () => {
   it('parses its flags through the CLI and stops at --max-tokens', async () => {
     let out = '';
     let err = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((t) => ((out += String(t)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((t) => ((err += String(t)), true));
+    vi.spyOn(process.stdout, 'write').mockImplementation((t) => {
+      out += String(t);
+      return true;
+    });
+    vi.spyOn(process.stderr, 'write').mockImplementation((t) => {
+      err += String(t);
+      return true;
+    });
     const code = await main(
       [
         'generate',
@@ -73,7 +79,10 @@ describe('generate command', () => {
 
   it('reports bad flags and files as errors without a stack trace', async () => {
     let err = '';
-    vi.spyOn(process.stderr, 'write').mockImplementation((t) => ((err += String(t)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((t) => {
+      err += String(t);
+      return true;
+    });
     expect(await main(['generate', '-m', model.path, '--top-p', '2', 'hi'])).toBe(2);
     expect(err).toContain('--top-p must be a number >= 0 and <= 1, got "2"');
     expect(await main(['generate', '-m', '/no/such/model.gguf', 'hi'])).toBe(2);
