@@ -472,7 +472,9 @@ class ReasoningRun {
     const used = keptThinking + this.exitCueTokens + answer;
     const keptThinkingIds = this.thinkingRecords.filter((r) => r.kept).map((r) => r.token);
     const thinkingText = this.engine.detokenize(keptThinkingIds);
-    const answerText = this.answerPrefix + this.engine.detokenize(this.answerIds);
+    // An end-of-generation token ends the reply; it is counted but is not part of its text.
+    const answerIds = this.answerIds.filter((t) => !this.engine.isEog(t));
+    const answerText = this.answerPrefix + this.engine.detokenize(answerIds);
     this.timings.totalMs = performance.now() - this.started;
     return {
       policy: this.policy.name,

@@ -52,6 +52,25 @@ export function dynasorAnswer(response: string): string {
   return textBeforeUnmatchedClose(response).trim();
 }
 
+/**
+ * Dynasor's stop rule (`should_early_exit` as used by cot.py): at least `window` probes, and the last
+ * `window` answers are all non-empty, all equivalent to the first of them, and all certain.
+ */
+export function dynasorShouldExit(
+  answers: readonly string[],
+  certain: readonly boolean[],
+  window: number,
+  equivalent: (a: string, b: string) => boolean,
+): boolean {
+  if (answers.length < window) return false;
+  const recent = answers.slice(-window);
+  return (
+    certain.slice(-window).every(Boolean) &&
+    recent.every((a) => a.length > 0) &&
+    recent.every((a) => equivalent(a, recent[0]))
+  );
+}
+
 /** Seed of probe `i` of a run seeded `seed`: distinct per probe, independent of the thinking stream. */
 function probeSeed(seed: number, i: number): number {
   let x = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0;
@@ -91,13 +110,9 @@ export function dynasorPolicy(opts: DynasorOptions = {}): ExitPolicy<DynasorStat
       state.answers.push(dynasorAnswer(trial.text));
       state.certain.push(!words.some((w) => lower.includes(w)));
       state.last = trial;
-      if (state.answers.length < window) return CONTINUE;
-      const recent = state.answers.slice(-window);
-      const ok =
-        state.certain.slice(-window).every(Boolean) &&
-        recent.every((a) => a.length > 0) &&
-        recent.every((a) => equivalent(a, recent[0]));
-      return ok ? { action: 'exit', reason: 'probe-exit', reuse: trial } : CONTINUE;
+      return dynasorShouldExit(state.answers, state.certain, window, equivalent)
+        ? { action: 'exit', reason: 'probe-exit', reuse: trial }
+        : CONTINUE;
     },
   };
 }
