@@ -1,6 +1,5 @@
 // Probe speed: scoring one LYNX-sized feature vector (the online cost per cue) and fitting.
 import { pathToFileURL } from 'node:url';
-import { LogisticRegressionProbe } from '../src/probe/LogisticRegressionProbe.ts';
 import { MlpProbe } from '../src/probe/MlpProbe.ts';
 import { Probe } from '../src/probe/Probe.ts';
 import { SeededRandom } from '../src/random/SeededRandom.ts';
