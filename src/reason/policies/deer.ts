@@ -8,8 +8,8 @@
  * - confidence = mean max-token probability over the trial tokens from the second on (`avg1`;
  *   `avg2` geometric mean, `min`), exit if confidence > 0.95;
  * - at most 10 checks (`max_judge_steps`); later transition points are not checked;
- * - thinking budget = think_ratio (0.9) × the run's token limit; at a check within 50 tokens of it,
- *   or once it is reached, thinking ends too (reason 'budget');
+ * - thinking budget = think_ratio (0.9) × the run's token limit; at a check within `budgetMargin`
+ *   (50) tokens of it, or once it is reached, thinking ends too (reason 'budget');
  * - on exit `\n</think>\n\n` is appended and the final answer is decoded with the run's sampling
  *   up to the remaining token limit (the trial answer is not reused);
  * - on no exit the cue is restored ("Wait" re-appended) and thinking goes on.
@@ -32,6 +32,8 @@ export interface DeerOptions {
   aggregate?: DeerAggregate;
   points?: 'wait' | 'alternatively';
   thinkRatio?: number;
+  /** A check this close to the thinking budget ends thinking (DEER: 50, sized for 16k budgets). */
+  budgetMargin?: number;
   /** Only the capitalized "Wait" / "Alternatively" (DEER's stop string). Default true. */
   caseSensitive?: boolean;
 }
@@ -58,6 +60,7 @@ export function deerPolicy(opts: DeerOptions = {}): ExitPolicy<DeerState> {
   const trialMaxTokens = opts.trialMaxTokens ?? 20;
   const aggregate = opts.aggregate ?? 'avg1';
   const thinkRatio = opts.thinkRatio ?? 0.9;
+  const budgetMargin = opts.budgetMargin ?? 50;
   const word = opts.points === 'alternatively' ? 'Alternatively' : 'Wait';
   const caseSensitive = opts.caseSensitive ?? true;
   if (!(threshold > 0 && threshold <= 1))
@@ -91,7 +94,7 @@ export function deerPolicy(opts: DeerOptions = {}): ExitPolicy<DeerState> {
       record.details = { confidence, check: state.checks, trial: trial.text };
       if (confidence > threshold) return exitTo();
       // DEER's own check: a trial this close to the thinking budget ends thinking as well.
-      if (cue.position >= budgetOf(ctx.maxTokens) - 50) return exitTo('budget');
+      if (cue.position >= budgetOf(ctx.maxTokens) - budgetMargin) return exitTo('budget');
       return CONTINUE;
     },
     onToken: (ctx) => (ctx.thinkingTokens >= budgetOf(ctx.maxTokens) ? exitTo('budget') : CONTINUE),
