@@ -135,6 +135,37 @@ export class TrainGraph {
    * gradient for `backward`.
    */
   forward(batch: TrainBatch): number {
+    const wsum = this.forwardLogits(batch);
+    const { B, T, cfg } = this;
+    const V = cfg.vocabSize;
+    const row = T + 1;
+    let loss = 0;
+    const w = wsum > 0 ? 1 / wsum : 0;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const n = b * T + t;
+        const m = batch.mask[b * row + t + 1];
+        const target = batch.tokens[b * row + t + 1];
+        if (m === 0 || w === 0) {
+          this.logits.fill(0, n * V, n * V + V);
+          continue;
+        }
+        if (!(target >= 0 && target < V))
+          throw new Error(`target token ${target} is outside the vocabulary (${V})`);
+        loss += crossEntropyRow(this.logits, n * V, V, target, m * w);
+      }
+    }
+    return loss;
+  }
+
+  /** Forward pass only: the logits [B·T, vocab] of every input position (a view, valid until the next call). */
+  logitsOf(batch: TrainBatch): Vec {
+    this.forwardLogits(batch);
+    return this.logits;
+  }
+
+  /** Runs the network up to the logits; returns the total target weight of the batch. */
+  private forwardLogits(batch: TrainBatch): number {
     const { B, T, N, cfg, gemm } = this;
     const D = cfg.dim;
     const V = cfg.vocabSize;
@@ -165,23 +196,7 @@ export class TrainGraph {
     }
     rmsNormForward(this.xFinal, this.params.outNorm, this.xnF, this.rstdF, N, D, cfg.rmsEps);
     gemm.nt(N, V, D, this.xnF, 0, D, this.params.output, 0, D, this.logits, 0, V, false);
-    let loss = 0;
-    const w = wsum > 0 ? 1 / wsum : 0;
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        const n = b * T + t;
-        const m = batch.mask[b * row + t + 1];
-        const target = batch.tokens[b * row + t + 1];
-        if (m === 0 || w === 0) {
-          this.logits.fill(0, n * V, n * V + V);
-          continue;
-        }
-        if (!(target >= 0 && target < V))
-          throw new Error(`target token ${target} is outside the vocabulary (${V})`);
-        loss += crossEntropyRow(this.logits, n * V, V, target, m * w);
-      }
-    }
-    return loss;
+    return wsum;
   }
 
   private layerForward(l: number, out: Vec): void {
