@@ -79,8 +79,17 @@ export interface PreparedChat {
 /** Space the reasoning loop keeps free after the prompt (forced answer + its reserve). */
 const LOOP_RESERVE = 128;
 
+/** Counters of a service, for /health and tests. */
+export interface ServiceStats {
+  completed: number;
+  cancelled: number;
+  /** Tokens the last cancelled run had decoded when it stopped. */
+  lastCancelledTokens: number | null;
+}
+
 /** One engine serving chat completions, one at a time. */
 export class ChatService {
+  readonly stats: ServiceStats = { completed: 0, cancelled: 0, lastCancelledTokens: null };
   readonly engine: Engine;
   readonly modelName: string;
   readonly queue: GenerationQueue;
@@ -185,6 +194,10 @@ export class ChatService {
     }
     assembler.finish();
     const cancelled = signal.aborted;
+    if (cancelled) {
+      this.stats.cancelled++;
+      this.stats.lastCancelledTokens = trace.counts.total;
+    } else this.stats.completed++;
     const finishReason =
       assembler.stopped || trace.finish === 'eos' || trace.finish === 'stop'
         ? 'stop'

@@ -122,6 +122,8 @@ export function createServer(opts: ServerOptions): LynxServer {
     running: service.queue.busy ? 1 : 0,
     queued: service.queue.waitingCount,
     exit_by_default: service.policies.exitByDefault,
+    completed: service.stats.completed,
+    cancelled: service.stats.cancelled,
   }));
 
   app.post('/v1/chat/completions', async (req: FastifyRequest, reply: FastifyReply) => {

@@ -12,9 +12,12 @@ import { createServer, type LynxServer } from '../../src/server/server.ts';
 import { buildTestModel, type TestModelOptions } from '../../src/testing/testModels.ts';
 
 /** Loads a tiny test model (one thread: tests share two cores). */
-export async function loadEngine(opts: Partial<TestModelOptions> = {}): Promise<LlamaCppEngine> {
+export async function loadEngine(
+  opts: Partial<TestModelOptions> = {},
+  contextSize = 1024,
+): Promise<LlamaCppEngine> {
   const model = await buildTestModel({ kind: 'cycle', arch: 'qwen2', tokenizer: 'bpe', ...opts });
-  return LlamaCppEngine.load(model.path, { threads: 1, contextSize: 1024 });
+  return LlamaCppEngine.load(model.path, { threads: 1, contextSize });
 }
 
 /**
