@@ -2,6 +2,7 @@
 // known: " so the answer is four wait let me check again hmm Wait Hmm but then alternatively
 // Alternatively therefore we have</think> Final Answer: \boxed{4}}<|im_end|>".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bundle } from '../../src/bundle/Bundle.ts';
 import { findCues } from '../../src/cues/findCues.ts';
 import type { LlamaCppEngine } from '../../src/engine/llamacpp/LlamaCppEngine.ts';
 import { DEER_EXIT_CUE, LYNX_EXIT_CUE } from '../../src/reason/cueTexts.ts';
@@ -34,7 +35,7 @@ function stubBundle(exitOnCall: number): LynxBundleLike & { seen: Float32Array[]
   return {
     seen,
     levels,
-    features: { layers: [-1] },
+    data: { features: { layers: [-1] } },
     decide(features, level) {
       seen.push(features);
       levels.push(level);
@@ -43,6 +44,9 @@ function stubBundle(exitOnCall: number): LynxBundleLike & { seen: Float32Array[]
     },
   };
 }
+
+/** Compile-time contract: the real bundle class is what the LYNX policy takes. */
+export const bundleIsLynxBundle = (b: Bundle): LynxBundleLike => b;
 
 describe('runReasoning on the cycle model', () => {
   it('vanilla thinks to the natural end and answers; accounting adds up; cues match the offline matcher', async () => {
@@ -121,6 +125,29 @@ describe('runReasoning on the cycle model', () => {
     expect(trace.exit.reason).toBe('natural-end');
     expect(trace.cueEvents.every((e) => e.p !== undefined && !e.exit)).toBe(true);
     expect(keptThinking(trace)).toEqual(ids([...CYCLE_THINKING, '</think>']));
+  });
+
+  it("lynx uses the bundle's cue lexicon and exit cue unless the run overrides them", async () => {
+    const bundle = {
+      ...stubBundle(1),
+      data: { features: { layers: [-1] }, cues: { lexicon: ['four'], mode: 'word' }, exitCue: '</think>' },
+    };
+    const policy = makePolicy('lynx', { bundle, delta: 0.1 });
+    const trace = await runReasoning(engine, prompt, policy, { sample: GREEDY });
+    expect(trace.cueEvents.map((e) => [e.position, e.cue])).toEqual([[4, 'four']]);
+    expect(trace.exit).toMatchObject({ reason: 'cue-exit', position: 4, exitCue: '</think>' });
+    expect(trace.answerText).toBe('</think> Final Answer: \\boxed{4}');
+    const overridden = await runReasoning(
+      engine,
+      prompt,
+      makePolicy('lynx', { bundle: { ...stubBundle(1), data: bundle.data }, delta: 0.1 }),
+      {
+        sample: GREEDY,
+        cues: { lexicon: ['wait'] },
+        exitCue: LYNX_EXIT_CUE,
+      },
+    );
+    expect(overridden.exit).toMatchObject({ position: CUE_POSITIONS[0], exitCue: LYNX_EXIT_CUE });
   });
 
   it('fixedBudget stops thinking after B tokens and forces the answer', async () => {

@@ -58,7 +58,7 @@ describe('pure helpers', () => {
   });
 
   it('registry: every name builds, bad names and options are user errors', () => {
-    const bundle = { features: { layers: [-1] }, decide: () => ({ p: 0, exit: false, set: [0] }) };
+    const bundle = { data: { features: { layers: [-1] } }, decide: () => ({ p: 0, exit: false, set: [0] }) };
     const options: Record<string, unknown> = {
       lynx: { bundle, delta: 0.1 },
       'fixed-budget': { budget: 10 },

@@ -24,7 +24,7 @@ afterAll(async () => {
 /** Frequent cues on a random model: any piece with an "e" or an "a". */
 const CUES = { lexicon: ['e', 'a'] };
 const never: LynxBundleLike = {
-  features: { layers: [-1] },
+  data: { features: { layers: [-1] } },
   decide: () => ({ p: 0.5, exit: false, set: [0, 1] }),
 };
 

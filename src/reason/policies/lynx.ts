@@ -4,25 +4,28 @@
  * (docs/research/lynx_spec.md §5.2, §6). The first cue that passes decides; the exit itself (cut
  * before the cue token, exit cue, greedy answer ≤ 64 tokens) is the loop's.
  */
-import type { CueDetectorOptions } from '../../cues/CueDetector.ts';
+import type { CueMatchMode } from '../../cues/lexicon.ts';
 import { UserError } from '../../errors.ts';
 import { CONTINUE, type ExitPolicy } from '../types.ts';
 
-/** The confidence level a bundle decides at: per-event δ (conformal) or trajectory-level α. */
-export type LynxLevel = { delta: number } | { alpha: number };
+/** The level a bundle decides at: per-event δ (Mondrian conformal) or trajectory-level risk α (confidence 1−ε). */
+export type LynxLevel = { delta: number } | { alpha: number; epsilon?: number };
 
-/** A bundle's decision at one cue. */
+/** A bundle's decision at one cue: the set (δ mode) or the threshold λ (α mode). */
 export interface LynxDecision {
   p: number;
   exit: boolean;
-  set: Iterable<number>;
+  set?: Iterable<number>;
+  lambda?: number;
 }
 
-/** What the policy needs from a loaded bundle (`src/bundle/`). */
+/** What the policy needs from a loaded bundle (`src/bundle/Bundle.ts` satisfies it). */
 export interface LynxBundleLike {
-  readonly features: { readonly layers: readonly number[] };
-  readonly exitCue?: string;
-  readonly cues?: CueDetectorOptions;
+  readonly data: {
+    readonly features: { readonly layers: readonly number[] };
+    readonly exitCue?: string;
+    readonly cues?: { readonly lexicon: readonly string[]; readonly mode: string };
+  };
   decide(features: Float32Array, level: LynxLevel): LynxDecision;
 }
 
@@ -39,26 +42,33 @@ export function concatFeatures(states: readonly Float32Array[]): Float32Array {
   return out;
 }
 
-/** Options of `lynxPolicy`: the bundle and exactly one of δ (per-event) or α (per-trajectory). */
+/** Options of `lynxPolicy`: the bundle and exactly one of δ (per-event) or α (per-trajectory, with ε). */
 export interface LynxOptions {
   bundle: LynxBundleLike;
   delta?: number;
   alpha?: number;
+  epsilon?: number;
 }
 
 /** The LYNX exit policy. Its exit cue and cue lexicon default to the bundle's. */
 export function lynxPolicy(opts: LynxOptions): ExitPolicy {
   const { bundle } = opts;
   const level = lynxLevel(opts);
-  const layers = [...bundle.features.layers];
+  const layers = [...bundle.data.features.layers];
+  const cues = bundle.data.cues;
   return {
     name: 'lynx',
-    defaults: { exitCue: bundle.exitCue, cues: bundle.cues },
+    defaults: {
+      exitCue: bundle.data.exitCue,
+      // The detector validates the mode (a bad one in a bundle file is a UserError there).
+      cues: cues ? { lexicon: [...cues.lexicon], mode: cues.mode as CueMatchMode } : undefined,
+    },
     onCue: async (ctx, _cue, record) => {
       const states = await ctx.hidden(layers);
       const decision = ctx.score(() => bundle.decide(concatFeatures(states), level));
       record.p = decision.p;
-      record.set = [...decision.set];
+      if (decision.set) record.set = [...decision.set];
+      if (decision.lambda !== undefined) record.details = { lambda: decision.lambda };
       return decision.exit ? { action: 'exit' } : CONTINUE;
     },
   };
@@ -71,5 +81,6 @@ function lynxLevel(opts: LynxOptions): LynxLevel {
   }
   const [name, value] = has(opts.delta) ? ['delta', opts.delta!] : ['alpha', opts.alpha!];
   if (!(value > 0 && value < 1)) throw new UserError(`lynx policy: ${name} must be in (0, 1), got ${value}.`);
-  return name === 'delta' ? { delta: value } : { alpha: value };
+  if (name === 'delta') return { delta: value };
+  return opts.epsilon === undefined ? { alpha: value } : { alpha: value, epsilon: opts.epsilon };
 }
