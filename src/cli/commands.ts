@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { register as registerCollect } from './commands/collect.ts';
 import { register as registerData } from './commands/data.ts';
+import { register as registerFit } from './commands/fit.ts';
 import { register as registerGenerate } from './commands/generate.ts';
 import { registerPlaceholder } from './notImplemented.ts';
 
@@ -10,18 +12,8 @@ import { registerPlaceholder } from './notImplemented.ts';
 export function registerCommands(program: Command): void {
   registerData(program);
   registerGenerate(program);
-  registerPlaceholder(
-    program,
-    'collect',
-    'roll out problems, detect cues, run forced exits, write labelled events',
-    'issue 5: LYNX end to end',
-  );
-  registerPlaceholder(
-    program,
-    'fit',
-    'train the probe on one events file, calibrate on another, write a bundle',
-    'issue 5: LYNX end to end',
-  );
+  registerCollect(program);
+  registerFit(program);
   registerPlaceholder(
     program,
     'eval',

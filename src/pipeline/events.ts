@@ -325,14 +325,7 @@ export function readEvents(prefixOrFile: string): EventsData {
       `${paths.f32} is truncated: ${paths.jsonl} lists ${scan.rows} rows of ${meta.dim} floats (${scan.f32End} bytes) but the file has ${f32Size} bytes`,
     );
   }
-  if (f32Size > scan.f32End && scan.tailBytes === 0) {
-    const extra = f32Size - scan.f32End;
-    if (extra % (meta.dim * 4) !== 0) {
-      throw new UserError(
-        `${paths.f32} has ${extra} bytes beyond the ${scan.rows} rows ${paths.jsonl} lists, not a whole number of ${meta.dim}-float rows`,
-      );
-    }
-  }
+  // Bytes beyond the complete rows (whole rows or not) are an interrupted rollout's features.
   const bytes = Buffer.alloc(scan.f32End);
   if (scan.f32End > 0) {
     const fd = openSync(paths.f32, 'r');
@@ -475,10 +468,14 @@ export class EventsWriter {
   }
 
   private truncateTo(jsonlEnd: number, f32End: number): void {
-    if (fstatSync(this.jsonlFd).size !== jsonlEnd) ftruncateSync(this.jsonlFd, jsonlEnd);
-    if (fstatSync(this.f32Fd).size !== f32End) ftruncateSync(this.f32Fd, f32End);
-    fsyncSync(this.jsonlFd);
-    fsyncSync(this.f32Fd);
+    if (fstatSync(this.jsonlFd).size !== jsonlEnd) {
+      ftruncateSync(this.jsonlFd, jsonlEnd);
+      fsyncSync(this.jsonlFd);
+    }
+    if (fstatSync(this.f32Fd).size !== f32End) {
+      ftruncateSync(this.f32Fd, f32End);
+      fsyncSync(this.f32Fd);
+    }
   }
 
   /** True if the rollout is already in the store. */
