@@ -155,7 +155,7 @@ export function forwardToken(state: InferState, token: number): TokenOutput {
     rmsNormForward(x, w.ffnNorm, xn, rstd, 1, D, cfg.rmsEps);
     gemm.nt(1, F, D, xn, 0, D, w.wGate, 0, D, gate, 0, F, false);
     gemm.nt(1, F, D, xn, 0, D, w.wUp, 0, D, up, 0, F, false);
-    swigluForward(gate, up, gate, F);
+    swigluForward(gate, up, gate, null, F);
     gemm.nt(1, D, F, gate, 0, F, w.wDown, 0, F, x, 0, D, true);
     out.hiddenPerLayer[l].set(x);
   }

@@ -112,19 +112,21 @@ export function ropeRow(
   }
 }
 
-/** SwiGLU forward: h = silu(gate) ⊙ up over n elements. */
-export function swigluForward(gate: Vec, up: Vec, h: Vec, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const a = gate[i];
-    h[i] = (a / (1 + Math.exp(-a))) * up[i];
-  }
-}
-
-/** SwiGLU backward: dgate = dh·up·σ(a)(1 + a(1 − σ(a))), dup = dh·silu(a). */
-export function swigluBackward(gate: Vec, up: Vec, dh: Vec, dgate: Vec, dup: Vec, n: number): void {
+/** SwiGLU forward: h = silu(gate) ⊙ up over n elements; keeps σ(gate) in `sig` for the backward pass. */
+export function swigluForward(gate: Vec, up: Vec, h: Vec, sig: Vec | null, n: number): void {
   for (let i = 0; i < n; i++) {
     const a = gate[i];
     const s = 1 / (1 + Math.exp(-a));
+    if (sig) sig[i] = s;
+    h[i] = a * s * up[i];
+  }
+}
+
+/** SwiGLU backward from the saved σ(gate): dgate = dh·up·σ(1 + a(1 − σ)), dup = dh·a·σ. */
+export function swigluBackward(gate: Vec, up: Vec, sig: Vec, dh: Vec, dgate: Vec, dup: Vec, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const a = gate[i];
+    const s = sig[i];
     dgate[i] = dh[i] * up[i] * s * (1 + a * (1 - s));
     dup[i] = dh[i] * a * s;
   }

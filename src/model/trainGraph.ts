@@ -44,6 +44,7 @@ interface LayerActs {
   gate: Vec;
   up: Vec;
   h: Vec;
+  sig: Vec;
 }
 
 /** Rows per block of the causal attention: only columns up to the block's last row are computed. */
@@ -112,6 +113,7 @@ export class TrainGraph {
         gate: heap.alloc(N * F),
         up: heap.alloc(N * F),
         h: heap.alloc(N * F),
+        sig: heap.alloc(N * F),
       });
     }
     this.xFinal = heap.alloc(N * D);
@@ -219,7 +221,7 @@ export class TrainGraph {
     rmsNormForward(a.xMid, p.ffnNorm, a.xn2, a.rstd2, N, D, cfg.rmsEps);
     gemm.nt(N, F, D, a.xn2, 0, D, p.wGate, 0, D, a.gate, 0, F, false);
     gemm.nt(N, F, D, a.xn2, 0, D, p.wUp, 0, D, a.up, 0, F, false);
-    swigluForward(a.gate, a.up, a.h, N * F);
+    swigluForward(a.gate, a.up, a.h, a.sig, N * F);
     out.set(a.xMid);
     gemm.nt(N, D, F, a.h, 0, F, p.wDown, 0, F, out, 0, D, true);
   }
@@ -273,7 +275,7 @@ export class TrainGraph {
     // FFN branch: out = xMid + h·Wdownᵀ.
     gemm.nn(N, F, D, dx, 0, D, p.wDown, 0, F, this.dh, 0, F, false);
     gemm.tn(D, F, N, dx, 0, D, a.h, 0, F, g.wDown, 0, F, true);
-    swigluBackward(a.gate, a.up, this.dh, this.dgate, this.dup, N * F);
+    swigluBackward(a.gate, a.up, a.sig, this.dh, this.dgate, this.dup, N * F);
     gemm.nn(N, D, F, this.dgate, 0, F, p.wGate, 0, D, dxn, 0, D, false);
     gemm.nn(N, D, F, this.dup, 0, F, p.wUp, 0, D, dxn, 0, D, true);
     gemm.tn(F, D, N, this.dgate, 0, F, a.xn2, 0, D, g.wGate, 0, D, true);
