@@ -3,6 +3,7 @@ import { register as registerCollect } from './commands/collect.ts';
 import { register as registerData } from './commands/data.ts';
 import { register as registerFit } from './commands/fit.ts';
 import { register as registerGenerate } from './commands/generate.ts';
+import { register as registerServe } from './commands/serve.ts';
 import { registerPlaceholder } from './notImplemented.ts';
 
 /**
@@ -20,7 +21,7 @@ export function registerCommands(program: Command): void {
     'compare LYNX and its peers over datasets, temperatures and seeds',
     'issue 5: LYNX end to end',
   );
-  registerPlaceholder(program, 'serve', 'OpenAI-compatible HTTP server with early exit', 'issue 6: serve');
+  registerServe(program);
   registerPlaceholder(
     program,
     'demo',

@@ -12,7 +12,7 @@ export type ExitSetting =
   | { kind: 'off' }
   | { kind: 'default' }
   | { kind: 'delta'; delta: number }
-  | { kind: 'alpha'; alpha: number };
+  | { kind: 'alpha'; alpha: number; epsilon?: number };
 
 /** A validated chat completion request. */
 export interface ChatRequest {
@@ -56,7 +56,7 @@ const Body = z.object({
     .union([
       z.literal(false),
       z.literal(true),
-      z.object({ delta: Level.optional(), alpha: Level.optional() }).strict(),
+      z.object({ delta: Level.optional(), alpha: Level.optional(), epsilon: Level.optional() }).strict(),
     ])
     .nullish(),
 });
@@ -114,11 +114,14 @@ export function parseChatRequest(body: unknown, contextSize: number): ChatReques
   let exit: ExitSetting = { kind: 'default' };
   if (b.lynx === false) exit = { kind: 'off' };
   else if (b.lynx && typeof b.lynx === 'object') {
-    const { delta, alpha } = b.lynx;
+    const { delta, alpha, epsilon } = b.lynx;
     if (delta !== undefined && alpha !== undefined)
       throw badRequest("'lynx' takes either 'delta' or 'alpha', not both.", 'lynx');
+    if (epsilon !== undefined && alpha === undefined)
+      throw badRequest("'lynx.epsilon' goes with 'lynx.alpha' (trajectory-level risk).", 'lynx.epsilon');
     if (delta !== undefined) exit = { kind: 'delta', delta };
-    else if (alpha !== undefined) exit = { kind: 'alpha', alpha };
+    else if (alpha !== undefined)
+      exit = { kind: 'alpha', alpha, ...(epsilon !== undefined ? { epsilon } : {}) };
   }
   return {
     model: b.model,

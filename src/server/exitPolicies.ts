@@ -3,27 +3,12 @@
  * bundle is loaded, vanilla otherwise or when the request says `"lynx": false`.
  */
 import type { Bundle } from '../bundle/Bundle.ts';
-import type { CueMatchMode } from '../cues/lexicon.ts';
 import { UserError } from '../errors.ts';
-import { type LynxBundleLike, type LynxLevel, lynxPolicy } from '../reason/policies/lynx.ts';
+import { type LynxLevel, lynxPolicy } from '../reason/policies/lynx.ts';
 import { vanillaPolicy } from '../reason/policies/simple.ts';
 import type { ExitDecision, ExitPolicy } from '../reason/types.ts';
 import { badRequest } from './apiError.ts';
 import type { ExitSetting } from './chatRequest.ts';
-
-/** Adapts a loaded bundle to what the LYNX policy reads (layers, exit cue, cue lexicon, decide). */
-export function bundleForPolicy(bundle: Bundle): LynxBundleLike {
-  const { features, exitCue, cues } = bundle.data;
-  return {
-    features,
-    exitCue,
-    cues: { lexicon: cues.lexicon, mode: cues.mode as CueMatchMode },
-    decide: (x, level) => {
-      const d = bundle.decide(x, level);
-      return { p: d.p, exit: d.exit, set: d.set ?? [] };
-    },
-  };
-}
 
 /** The policy chosen for one request, and the level it runs at (null: exit off). */
 export interface ChosenPolicy {
@@ -35,19 +20,16 @@ export interface ChosenPolicy {
 export class ExitPolicyChooser {
   private readonly cache = new Map<string, ExitPolicy>();
   private readonly vanilla = vanillaPolicy();
-  private readonly lynxBundle: LynxBundleLike | undefined;
-
   constructor(
     private readonly bundle: Bundle | undefined,
     readonly defaultLevel: LynxLevel | undefined,
   ) {
-    this.lynxBundle = bundle ? bundleForPolicy(bundle) : undefined;
     if (bundle && defaultLevel) this.checkLevel(defaultLevel);
   }
 
   /** True when requests exit early unless they say otherwise. */
   get exitByDefault(): boolean {
-    return this.lynxBundle !== undefined && this.defaultLevel !== undefined;
+    return this.bundle !== undefined && this.defaultLevel !== undefined;
   }
 
   /** The policy for a request's `lynx` setting; a level the bundle cannot serve is a 400. */
@@ -57,12 +39,15 @@ export class ExitPolicyChooser {
       if (!this.exitByDefault) return { policy: this.vanilla, level: null };
       return { policy: this.lynxAt(this.defaultLevel!), level: this.defaultLevel! };
     }
-    if (!this.lynxBundle)
+    if (!this.bundle)
       throw badRequest(
         "This server has no LYNX bundle loaded (start it with --bundle), so 'lynx' levels cannot be used.",
         'lynx',
       );
-    const level: LynxLevel = setting.kind === 'delta' ? { delta: setting.delta } : { alpha: setting.alpha };
+    const level: LynxLevel =
+      setting.kind === 'delta'
+        ? { delta: setting.delta }
+        : { alpha: setting.alpha, ...(setting.epsilon !== undefined ? { epsilon: setting.epsilon } : {}) };
     try {
       this.checkLevel(level);
     } catch (e) {
@@ -76,14 +61,14 @@ export class ExitPolicyChooser {
   private checkLevel(level: LynxLevel): void {
     if (!this.bundle) return;
     if ('delta' in level) this.bundle.perClassFor(level.delta);
-    else this.bundle.lambdaFor(level.alpha);
+    else this.bundle.lambdaFor(level.alpha, level.epsilon);
   }
 
   private lynxAt(level: LynxLevel): ExitPolicy {
     const key = JSON.stringify(level);
     let p = this.cache.get(key);
     if (!p) {
-      p = lynxPolicy({ bundle: this.lynxBundle!, ...level });
+      p = lynxPolicy({ bundle: this.bundle!, ...level });
       this.cache.set(key, p);
     }
     return p;

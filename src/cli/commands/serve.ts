@@ -1,0 +1,210 @@
+/**
+ * `lynx-exit serve --model FILE.gguf [--bundle B.lynx.json]`: an OpenAI-compatible HTTP server
+ * whose chat completions exit thinking early with LYNX (when a bundle is given). Runs until
+ * SIGINT / SIGTERM, then shuts down gracefully.
+ */
+import type { Command } from 'commander';
+import type { Bundle } from '../../bundle/Bundle.ts';
+import { loadBundle } from '../../bundle/io.ts';
+import { type ChatFormatOption, parseChatFormatOption } from '../../engine/chatFormats.ts';
+import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
+import { UserError } from '../../errors.ts';
+import { engineFingerprint } from '../../pipeline/fingerprint.ts';
+import type { LynxLevel } from '../../reason/policies/lynx.ts';
+import { ChatService } from '../../server/ChatService.ts';
+import { createServer } from '../../server/server.ts';
+
+/** Parsed options of `serve`. */
+export interface ServeOptions {
+  model: string;
+  bundle?: string;
+  delta?: number;
+  alpha?: number;
+  epsilon?: number;
+  host: string;
+  port: number;
+  apiKey?: string;
+  maxQueue: number;
+  contextSize?: number;
+  threads?: number;
+  modelName?: string;
+  temperature: number;
+  topP: number;
+  chatFormat: ChatFormatOption;
+  shutdownTimeout: number;
+}
+
+/** A started server: its URL and how to stop it (graceful, then the engine is freed). */
+export interface RunningServe {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The default risk level from the flags (δ 0.1 when neither is given). */
+function levelOf(o: ServeOptions): LynxLevel {
+  if (o.delta !== undefined && o.alpha !== undefined)
+    throw new UserError('give either --delta (per-cue risk) or --alpha (per-trajectory risk), not both');
+  if (o.epsilon !== undefined && o.alpha === undefined) throw new UserError('--epsilon goes with --alpha');
+  if (o.alpha !== undefined)
+    return { alpha: o.alpha, ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}) };
+  return { delta: o.delta ?? 0.1 };
+}
+
+/** Loads the model (and bundle), starts listening and reports to `log`. */
+export async function startServe(o: ServeOptions, log: (line: string) => void): Promise<RunningServe> {
+  const level = levelOf(o);
+  if (!o.bundle && (o.delta !== undefined || o.alpha !== undefined))
+    throw new UserError('--delta / --alpha need a LYNX bundle (--bundle B.lynx.json)');
+  const engine = await LlamaCppEngine.load(o.model, {
+    threads: o.threads,
+    contextSize: o.contextSize,
+    chatFormat: o.chatFormat,
+    gpu: false,
+  });
+  try {
+    if (engine.chatFormat === undefined)
+      throw new UserError(
+        `${o.model} has no chat template lynx-exit recognises; pass --chat-format (chatml-think, deepseek-r1, qwen3-thinking)`,
+      );
+    let bundle: Bundle | undefined;
+    if (o.bundle) bundle = await loadBundle(o.bundle, { expectFingerprint: engineFingerprint(engine) });
+    const service = new ChatService({
+      engine,
+      modelName: o.modelName,
+      bundle,
+      defaultLevel: bundle ? level : undefined,
+      maxQueue: o.maxQueue,
+      temperature: o.temperature,
+      topP: o.topP,
+    });
+    const server = createServer({ service, apiKey: o.apiKey ?? process.env.LYNX_API_KEY });
+    const url = await server.listen({ host: o.host, port: o.port });
+    log(
+      `[serve] model ${service.modelName} (${engine.info.architecture}, context ${engine.info.contextSize})`,
+    );
+    log(
+      bundle
+        ? `[serve] LYNX early exit ON by default at ${'delta' in level ? `delta ${level.delta}` : `alpha ${level.alpha}`} (bundle ${o.bundle}); requests may send "lynx": false or {"delta": x}`
+        : '[serve] no --bundle: early exit is OFF (plain reasoning)',
+    );
+    if (o.apiKey ?? process.env.LYNX_API_KEY) log('[serve] API key required (Authorization: Bearer ...)');
+    log(`[serve] listening on ${url}/v1 (max queue ${o.maxQueue})`);
+    return {
+      url,
+      async stop() {
+        await server.close({ timeoutMs: o.shutdownTimeout * 1000 });
+        await engine.dispose();
+      },
+    };
+  } catch (e) {
+    await engine.dispose();
+    throw e;
+  }
+}
+
+/** Parses a number option, or throws a UserError naming it. */
+function numberOption(name: string, opts: { integer?: boolean; min?: number; max?: number; open?: boolean }) {
+  return (value: string): number => {
+    const x = Number(value);
+    const inRange =
+      (opts.min === undefined || (opts.open ? x > opts.min : x >= opts.min)) &&
+      (opts.max === undefined || (opts.open ? x < opts.max : x <= opts.max));
+    if (value.trim() === '' || !Number.isFinite(x) || (opts.integer && !Number.isInteger(x)) || !inRange) {
+      const lo = opts.min === undefined ? '' : `${opts.open ? '>' : '>='} ${opts.min}`;
+      const hi = opts.max === undefined ? '' : `${opts.open ? '<' : '<='} ${opts.max}`;
+      const range = [lo, hi].filter(Boolean).join(' and ');
+      throw new UserError(
+        `--${name} must be ${opts.integer ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, got "${value}"`,
+      );
+    }
+    return x;
+  };
+}
+
+/** Registers `serve`. */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('OpenAI-compatible HTTP server (POST /v1/chat/completions) with LYNX early exit')
+    .requiredOption('-m, --model <file>', 'GGUF model file')
+    .option('-b, --bundle <file>', 'LYNX bundle (*.lynx.json) for this model; without it exit is off')
+    .option(
+      '--delta <d>',
+      'default per-cue risk level δ (default 0.1)',
+      numberOption('delta', { min: 0, max: 1, open: true }),
+    )
+    .option(
+      '--alpha <a>',
+      'default per-trajectory risk level α instead of δ',
+      numberOption('alpha', { min: 0, max: 1, open: true }),
+    )
+    .option(
+      '--epsilon <e>',
+      'confidence 1−ε of the α guarantee',
+      numberOption('epsilon', { min: 0, max: 1, open: true }),
+    )
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option(
+      '-p, --port <n>',
+      'port (0: any free port)',
+      numberOption('port', { integer: true, min: 0, max: 65535 }),
+      8080,
+    )
+    .option('--api-key <key>', 'require Authorization: Bearer KEY (default: $LYNX_API_KEY if set)')
+    .option(
+      '--max-queue <n>',
+      'requests allowed to wait for the engine; more get 429',
+      numberOption('max-queue', { integer: true, min: 0 }),
+      16,
+    )
+    .option(
+      '--context-size <n>',
+      'context size in tokens',
+      numberOption('context-size', { integer: true, min: 16 }),
+    )
+    .option(
+      '--threads <n>',
+      'CPU threads (default: 1 for tiny models, else 2)',
+      numberOption('threads', { integer: true, min: 1 }),
+    )
+    .option('--model-name <name>', 'model id clients pass as "model" (default: the file name)')
+    .option(
+      '-t, --temperature <t>',
+      'default sampling temperature',
+      numberOption('temperature', { min: 0, max: 2 }),
+      0.6,
+    )
+    .option('--top-p <p>', 'default nucleus mass', numberOption('top-p', { min: 0, max: 1 }), 0.95)
+    .option(
+      '--chat-format <name>',
+      'auto, chatml-think, deepseek-r1 or qwen3-thinking',
+      parseChatFormatOption,
+      'auto',
+    )
+    .option(
+      '--shutdown-timeout <s>',
+      'seconds a running request may take to finish on SIGINT/SIGTERM',
+      numberOption('shutdown-timeout', { min: 0 }),
+      10,
+    )
+    .action(async (opts: ServeOptions) => {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const running = await startServe(opts, log);
+      process.stdout.write(`${running.url}/v1\n`);
+      await new Promise<void>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals) => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          log(
+            `[serve] ${signal}: finishing the running request (up to ${opts.shutdownTimeout} s), then exiting`,
+          );
+          running.stop().then(resolve, (e) => {
+            log(`[serve] shutdown error: ${(e as Error).message}`);
+            resolve();
+          });
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
+    });
+}
