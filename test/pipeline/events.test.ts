@@ -57,9 +57,9 @@ describe('events store', () => {
       [event(rng, 'c', 0, dim)],
     ];
     const w = EventsWriter.open(prefix, syntheticMeta(dim));
-    written.forEach((evs, i) =>
-      w.appendRollout(evs, { ...syntheticRollout(['a', 'b', 'c'][i], 0), task: 't' }),
-    );
+    written.forEach((evs, i) => {
+      w.appendRollout(evs, { ...syntheticRollout(['a', 'b', 'c'][i], 0), task: 't' });
+    });
     w.close();
 
     const d = readEvents(`${prefix}.jsonl`); // any of the store's files names it

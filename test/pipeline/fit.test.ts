@@ -19,7 +19,7 @@ beforeAll(() => {
   writeSyntheticStore({ prefix: calib, first: 1000, problems: 150, rollouts: 2, seed: 2 });
 });
 
-const base = { train, calib, deltas: [0.05, 0.1, 0.2], alphas: [0.1, 0.2], epsilon: 0.1, seed: 0 } as const;
+const base = { train, calib, deltas: [0.05, 0.1, 0.2], alphas: [0.1, 0.2], epsilon: 0.1, seed: 0 };
 
 describe('fit', () => {
   it('learns the planted signal, calibrates, and writes a bundle that loads and decides', async () => {
@@ -74,19 +74,19 @@ describe('fit', () => {
   it('refuses overlapping problems, one-class sets, feature and model mismatches with UserErrors', () => {
     const overlap = path.join(dir, 'overlap');
     writeSyntheticStore({ prefix: overlap, first: 140, problems: 20, seed: 3 });
-    const fit = (o: Partial<typeof base>) => () =>
+    const attempt = (o: Partial<typeof base>) => () =>
       fitBundle({ ...base, probe: 'logreg', deltas: [0.1], alphas: [], ...o });
-    expect(fit({ calib: overlap })).toThrow(UserError);
-    expect(fit({ calib: overlap })).toThrow(/share 10 problem\(s\) \(e\.g\. synthetic:p140/);
+    expect(attempt({ calib: overlap })).toThrow(UserError);
+    expect(attempt({ calib: overlap })).toThrow(/share 10 problem\(s\) \(e\.g\. synthetic:p140/);
 
     const ones = path.join(dir, 'ones');
     writeSyntheticStore({ prefix: ones, first: 2000, problems: 10, seed: 4, constantLabel: 1 });
-    expect(fit({ calib: ones })).toThrow(/only label 1/);
-    expect(fit({ train: ones, calib })).toThrow(/training events .* only label 1/);
+    expect(attempt({ calib: ones })).toThrow(/only label 1/);
+    expect(attempt({ train: ones, calib })).toThrow(/training events .* only label 1/);
 
     const wide = path.join(dir, 'wide');
     writeSyntheticStore({ prefix: wide, first: 3000, problems: 10, seed: 5, dim: 12 });
-    expect(fit({ calib: wide })).toThrow(/feature mismatch: training events have dim 8/);
+    expect(attempt({ calib: wide })).toThrow(/feature mismatch: training events have dim 8/);
 
     const other = path.join(dir, 'other');
     const fingerprint = fakeFingerprint(['q', 'r', 's']);
@@ -97,8 +97,10 @@ describe('fit', () => {
       seed: 6,
       meta: { model: { id: 'other.gguf', fingerprint } },
     });
-    expect(fit({ calib: other })).toThrow(/come from fake.gguf .* but calibration events .* from other.gguf/);
-    expect(fit({ deltas: [1.5] })).toThrow(UserError);
+    expect(attempt({ calib: other })).toThrow(
+      /come from fake.gguf .* but calibration events .* from other.gguf/,
+    );
+    expect(attempt({ deltas: [1.5] })).toThrow(UserError);
   });
 
   it('runs from the CLI, printing AUROCs and in-sample premature-exit rates', async () => {
