@@ -8,13 +8,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LlamaCppEngine } from '../src/engine/llamacpp/LlamaCppEngine.ts';
+import type { Session } from '../src/engine/types.ts';
 import { buildBenchModel, buildTestModel } from '../src/testing/testModels.ts';
 
 const EXIT_TEXT = '</think> Final Answer: \\boxed{';
 
 interface Sizes {
   prompt: number;
-  decode: number;
+  /** Rounds; each does one prefill per engine and one decode block per configuration. */
+  rounds: number;
+  block: number;
   branches: number;
   answer: number;
 }
@@ -27,27 +30,19 @@ function promptOf(engine: LlamaCppEngine, n: number): number[] {
   return Array.from({ length: n }, (_, i) => words[i % words.length]);
 }
 
-/** Decodes `n` tokens (sampling at T=0.6 under a seed), optionally reading the hidden state each time. */
-async function decode(engine: LlamaCppEngine, prompt: number[], n: number, readHidden: boolean) {
-  const s = await engine.open(prompt);
+/** Seconds taken by `f`. */
+async function timed(f: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
-  let sink = 0;
-  for (let i = 0; i < n; i++) {
-    await s.step({ temperature: 0.6, topP: 0.95, seed: 1 });
-    if (readHidden) sink += s.hidden([-1])[0][0];
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  await s.close();
-  return { tokPerSec: n / seconds, sink };
+  await f();
+  return (performance.now() - t0) / 1000;
 }
 
-/** Prefill speed: open (evaluate) the prompt. */
-async function prefill(engine: LlamaCppEngine, prompt: number[]) {
-  const t0 = performance.now();
-  const s = await engine.open(prompt);
-  const seconds = (performance.now() - t0) / 1000;
-  await s.close();
-  return prompt.length / seconds;
+/** Decodes `n` tokens (T=0.6 under a seed), optionally reading the hidden state after each. */
+async function decodeBlock(s: Session, n: number, readHidden: boolean): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await s.step({ temperature: 0.6, topP: 0.95, seed: 1 });
+    if (readHidden && Number.isNaN(s.hidden([-1])[0][0])) throw new Error('NaN hidden state');
+  }
 }
 
 /** Forced-exit branches: mark, append the exit text, greedy-decode `answer` tokens, roll back. */
@@ -77,24 +72,33 @@ async function branches(engine: LlamaCppEngine, prompt: number[], sizes: Sizes) 
   };
 }
 
-/** All measurements on one model file. */
+/**
+ * All measurements on one model file. The configurations are interleaved round by round (and
+ * the two engines are loaded side by side), so a busy second core slows all of them alike.
+ */
 async function measure(label: string, path: string, sizes: Sizes) {
   const withHidden = await LlamaCppEngine.load(path, { contextSize: 1024 });
+  const noHidden = await LlamaCppEngine.load(path, { contextSize: 1024, hiddenStates: false });
   const prompt = promptOf(withHidden, sizes.prompt);
-  await prefill(withHidden, prompt.slice(0, 8)); // warm-up
-  const prefillHidden = await prefill(withHidden, prompt);
-  const plain = await decode(withHidden, prompt, sizes.decode, false);
-  const reading = await decode(withHidden, prompt, sizes.decode, true);
+  const t = { prefill: 0, prefillOff: 0, plain: 0, reading: 0, off: 0 };
+  for (const e of [withHidden, noHidden]) await (await e.open(prompt.slice(0, 8))).close(); // warm-up
+  for (let r = 0; r < sizes.rounds; r++) {
+    let s: Session | undefined;
+    t.prefill += await timed(async () => (s = await withHidden.open(prompt)));
+    t.plain += await timed(() => decodeBlock(s!, sizes.block, false));
+    t.reading += await timed(() => decodeBlock(s!, sizes.block, true));
+    await s!.close();
+    t.prefillOff += await timed(async () => (s = await noHidden.open(prompt)));
+    t.off += await timed(() => decodeBlock(s!, sizes.block, false));
+    await s!.close();
+  }
+  await noHidden.dispose();
   const branch = await branches(withHidden, prompt, sizes);
   const info = { ...withHidden.info, threads: withHidden.threads, parameters: withHidden.parameters };
   await withHidden.dispose();
 
-  const noHidden = await LlamaCppEngine.load(path, { contextSize: 1024, hiddenStates: false });
-  await prefill(noHidden, prompt.slice(0, 8));
-  const prefillNoHidden = await prefill(noHidden, prompt);
-  const decodeNoHidden = await decode(noHidden, prompt, sizes.decode, false);
-  await noHidden.dispose();
-
+  const prefillTokens = sizes.prompt * sizes.rounds;
+  const decodeTokens = sizes.block * sizes.rounds;
   const r = {
     model: label,
     threads: info.threads,
@@ -102,24 +106,25 @@ async function measure(label: string, path: string, sizes: Sizes) {
     vocab: info.vocabSize,
     fullDistribution: info.fullDistribution,
     promptTokens: sizes.prompt,
-    decodeTokens: sizes.decode,
-    prefillTokPerSec: prefillHidden,
-    decodeTokPerSec: plain.tokPerSec,
-    decodeWithHiddenReadsTokPerSec: reading.tokPerSec,
-    hiddenReadSlowdown: plain.tokPerSec / reading.tokPerSec,
-    prefillTokPerSecWithoutHiddenStates: prefillNoHidden,
-    decodeTokPerSecWithoutHiddenStates: decodeNoHidden.tokPerSec,
-    prefillCostOfHiddenStates: prefillNoHidden / prefillHidden,
-    decodeCostOfHiddenStates: decodeNoHidden.tokPerSec / plain.tokPerSec,
+    rounds: sizes.rounds,
+    decodeTokensPerConfig: decodeTokens,
+    prefillTokPerSec: prefillTokens / t.prefill,
+    decodeTokPerSec: decodeTokens / t.plain,
+    decodeWithHiddenReadsTokPerSec: decodeTokens / t.reading,
+    hiddenReadSlowdown: t.reading / t.plain,
+    prefillTokPerSecWithoutHiddenStates: prefillTokens / t.prefillOff,
+    decodeTokPerSecWithoutHiddenStates: decodeTokens / t.off,
+    prefillSpeedupWithoutHiddenStates: t.prefill / t.prefillOff,
+    decodeSpeedupWithoutHiddenStates: t.plain / t.off,
     ...branch,
-    rollbackMsPerDecodedToken: branch.rollbackMsMean / (1000 / plain.tokPerSec),
+    rollbackMsPerDecodedToken: branch.rollbackMsMean / ((1000 * t.plain) / decodeTokens),
   };
   console.log(
     `${label} (${(info.parameters / 1e6).toFixed(1)}M params, ${info.threads} thread(s), vocab ${info.vocabSize}):\n` +
-      `  prefill ${prefillHidden.toFixed(1)} tok/s, decode ${plain.tokPerSec.toFixed(1)} tok/s\n` +
-      `  reading the hidden state every token: decode ${reading.tokPerSec.toFixed(1)} tok/s ` +
-      `(slowdown ×${r.hiddenReadSlowdown.toFixed(3)})\n` +
-      `  hidden states off: prefill ×${r.prefillCostOfHiddenStates.toFixed(2)} faster, decode ×${r.decodeCostOfHiddenStates.toFixed(2)}\n` +
+      `  prefill ${r.prefillTokPerSec.toFixed(1)} tok/s, decode ${r.decodeTokPerSec.toFixed(1)} tok/s\n` +
+      `  reading the hidden state every token: ×${r.hiddenReadSlowdown.toFixed(3)} decode time\n` +
+      `  hidden states off (no llama.cpp embeddings): prefill ×${r.prefillSpeedupWithoutHiddenStates.toFixed(2)} ` +
+      `faster, decode ×${r.decodeSpeedupWithoutHiddenStates.toFixed(2)}\n` +
       `  rollback ${branch.rollbackMsMean.toFixed(3)} ms (= ${r.rollbackMsPerDecodedToken.toFixed(3)} decoded tokens); ` +
       `whole branch (${branch.exitTokens} exit + ${sizes.answer} answer tokens) ${branch.branchMsMean.toFixed(1)} ms`,
   );
@@ -133,7 +138,8 @@ export async function run(): Promise<Record<string, unknown>> {
   results.push(
     await measure('tiny random qwen2 (test model)', tiny.path, {
       prompt: 200,
-      decode: 400,
+      rounds: 10,
+      block: 100,
       branches: 20,
       answer: 8,
     }),
@@ -148,10 +154,11 @@ export async function run(): Promise<Record<string, unknown>> {
       console.log(`wrote the 1.5B-shaped Q8_0 model in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       results.push(
         await measure('random 1.5B-shaped qwen2 Q8_0', big.path, {
-          prompt: 128,
-          decode: 32,
-          branches: 3,
-          answer: 8,
+          prompt: 64,
+          rounds: 2,
+          block: 8,
+          branches: 2,
+          answer: 4,
         }),
       );
     } finally {
