@@ -3,6 +3,7 @@
  * level), the bounded queue, the reasoning loop with the chosen exit policy, and the reply texts
  * and token accounting the HTTP layer sends.
  */
+import { randomInt } from 'node:crypto';
 import type { Engine, SampleOptions } from '../engine/types.ts';
 import { UserError } from '../errors.ts';
 import { LYNX_EXIT_CUE } from '../reason/cueTexts.ts';
@@ -176,7 +177,8 @@ export class ChatService {
       temperature: request.temperature ?? this.sampleDefaults.temperature,
       topP: request.topP ?? this.sampleDefaults.topP,
       ...(request.topK !== undefined ? { topK: request.topK } : {}),
-      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      // Without a seed each request draws its own (as OpenAI's API behaves); with one it is reproducible.
+      seed: request.seed ?? randomInt(2 ** 31),
     };
     let trace: ReasoningTrace;
     try {

@@ -198,6 +198,15 @@ describe('queue, cancellation, shutdown (a model that thinks until stopped)', ()
     try {
       const a = new AbortController();
       await startLong(s, a);
+      // A queued client that gives up leaves the line.
+      const b = new AbortController();
+      const queued = s.client.chat.completions.create(ok, { signal: b.signal });
+      await until(() => s.server.service.queue.waitingCount === 1);
+      b.abort();
+      await expect(queued).rejects.toThrow();
+      await until(() => s.server.service.queue.waitingCount === 0);
+      const health = await (await fetch(`${s.url}/health`)).json();
+      expect(health).toMatchObject({ status: 'ok', running: 1, queued: 0 });
       const t0 = performance.now();
       a.abort();
       await until(() => s.server.service.stats.cancelled === 1);
