@@ -11,6 +11,7 @@ import { badRequest } from './apiError.ts';
 export type ExitSetting =
   | { kind: 'off' }
   | { kind: 'default' }
+  | { kind: 'on' }
   | { kind: 'delta'; delta: number }
   | { kind: 'alpha'; alpha: number; epsilon?: number };
 
@@ -113,6 +114,7 @@ export function parseChatRequest(body: unknown, contextSize: number): ChatReques
   }
   let exit: ExitSetting = { kind: 'default' };
   if (b.lynx === false) exit = { kind: 'off' };
+  else if (b.lynx === true) exit = { kind: 'on' };
   else if (b.lynx && typeof b.lynx === 'object') {
     const { delta, alpha, epsilon } = b.lynx;
     if (delta !== undefined && alpha !== undefined)

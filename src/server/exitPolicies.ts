@@ -39,11 +39,14 @@ export class ExitPolicyChooser {
       if (!this.exitByDefault) return { policy: this.vanilla, level: null };
       return { policy: this.lynxAt(this.defaultLevel!), level: this.defaultLevel! };
     }
+    if (setting.kind === 'on' && this.exitByDefault)
+      return { policy: this.lynxAt(this.defaultLevel!), level: this.defaultLevel! };
     if (!this.bundle)
       throw badRequest(
         "This server has no LYNX bundle loaded (start it with --bundle), so 'lynx' levels cannot be used.",
         'lynx',
       );
+    if (setting.kind === 'on') return { policy: this.lynxAt({ delta: 0.1 }), level: { delta: 0.1 } };
     const level: LynxLevel =
       setting.kind === 'delta'
         ? { delta: setting.delta }

@@ -116,6 +116,7 @@ describe('non-streaming', () => {
       level: { delta: 0.05 },
     });
     expect((await complete({ lynx: { alpha: 0.05 } })).lynx.exited).toBe(false);
+    expect((await complete({ lynx: true })).lynx).toMatchObject({ exited: true, level: { delta: 0.1 } });
     const a = await complete({ lynx: { alpha: 0.2 } });
     expect(a.lynx).toMatchObject({ exited: true, level: { alpha: 0.2 } });
     await expect(complete({ lynx: { delta: 0.3 } })).rejects.toMatchObject({

@@ -88,6 +88,8 @@ describe('malformed requests', () => {
     ['lynx a string', JSON.stringify({ ...ok, lynx: 'on' }), 400, 'lynx'],
     ['lynx with an unknown key', JSON.stringify({ ...ok, lynx: { gamma: 1 } }), 400],
     ['a lynx level without a bundle', JSON.stringify({ ...ok, lynx: { delta: 0.1 } }), 400, 'lynx'],
+    ['lynx true without a bundle', JSON.stringify({ ...ok, lynx: true }), 400, 'lynx'],
+    ['lynx epsilon without alpha', JSON.stringify({ ...ok, lynx: { epsilon: 0.1 } }), 400, 'lynx.epsilon'],
   ];
 
   for (const [what, body, status, param] of bad) {
