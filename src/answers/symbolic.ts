@@ -29,6 +29,15 @@ function tooCostly(latex: string): boolean {
   );
 }
 
+/**
+ * A test value in ±[0.3, 2.7], both signs so that `x` and `|x|` differ, away from 0 and ±1 where
+ * many different expressions coincide; rounded so that the engine sees short decimals.
+ */
+function randomPoint(rng: SeededRandom): number {
+  const magnitude = 0.3 + 2.4 * rng.next();
+  return (rng.next() < 0.5 ? -1 : 1) * (Math.round(magnitude * 1e6) / 1e6);
+}
+
 /** A value of an expression at one point: real and imaginary part. */
 interface Complexish {
   re: number;
@@ -79,7 +88,7 @@ function numericallyEqual(ea: Expr, eb: Expr): boolean | undefined {
   let agreeing = 0;
   for (let trial = 0; trial < 12 && agreeing < 5; trial++) {
     const point: Record<string, number> = {};
-    for (const name of names) point[name] = Math.round((0.3 + 2.4 * rng.next()) * 1e6) / 1e6;
+    for (const name of names) point[name] = randomPoint(rng);
     const va = pointValue(ea.subs(point));
     const vb = pointValue(eb.subs(point));
     if (va === null || vb === null) continue;
@@ -108,7 +117,7 @@ export function proportional(a: string, b: string): boolean | undefined {
     let agreeing = 0;
     for (let trial = 0; trial < 12 && agreeing < 5; trial++) {
       const point: Record<string, number> = {};
-      for (const name of names) point[name] = Math.round((0.3 + 2.4 * rng.next()) * 1e6) / 1e6;
+      for (const name of names) point[name] = randomPoint(rng);
       const va = pointValue(ea.subs(point));
       const vb = pointValue(eb.subs(point));
       if (va === null || vb === null || va.im !== 0 || vb.im !== 0 || Math.abs(vb.re) < 1e-9) continue;

@@ -87,6 +87,9 @@ const mathDifferent: Array<[string, string]> = [
   ['3\\pi', '3'],
   ['e', '2.71'],
   ['\\boxed{7', '7'],
+  ['x', '|x|'],
+  ['\\sqrt{x^2}', 'x'],
+  ['\\frac{11+9a}{20}', '\\frac{9a+12}{20}'],
 ];
 
 describe('gradeMath', () => {
