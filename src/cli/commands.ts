@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerCollect } from './commands/collect.ts';
 import { register as registerData } from './commands/data.ts';
+import { register as registerEval } from './commands/eval.ts';
 import { register as registerFit } from './commands/fit.ts';
 import { register as registerGenerate } from './commands/generate.ts';
 import { register as registerServe } from './commands/serve.ts';
@@ -15,12 +16,7 @@ export function registerCommands(program: Command): void {
   registerGenerate(program);
   registerCollect(program);
   registerFit(program);
-  registerPlaceholder(
-    program,
-    'eval',
-    'compare LYNX and its peers over datasets, temperatures and seeds',
-    'issue 5: LYNX end to end',
-  );
+  registerEval(program);
   registerServe(program);
   registerPlaceholder(
     program,

@@ -1,0 +1,195 @@
+/**
+ * `lynx-exit eval`: run methods (vanilla, LYNX at several δ, DEER, Dynasor, the oracle, ...) on the
+ * same problems with the same sampling seeds; write results.jsonl, summary.json and report.html,
+ * and print the summary table. Rerunning with the same --out continues.
+ */
+import type { Command } from 'commander';
+import { type ChatFormatOption, parseChatFormatOption } from '../../engine/chatFormats.ts';
+import { UserError } from '../../errors.ts';
+import { parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
+import { type EvalResult, runEval } from '../../pipeline/eval/runEval.ts';
+import { numberListOption, numberOption, ProgressReporter } from './collect.ts';
+
+/** Parsed options of `eval`. */
+export interface EvalCommandOptions {
+  model: string;
+  bundle?: string;
+  datasets: string;
+  methods: string;
+  temperatures: number[];
+  seeds: number[];
+  limit?: number;
+  split?: string;
+  dataSeed: number;
+  dataDir?: string;
+  maxTokens: number;
+  exitMaxTokens: number;
+  topP: number;
+  topK: number;
+  labels: boolean;
+  reportTraces: number;
+  out: string;
+  threads?: number;
+  contextSize?: number;
+  chatFormat: ChatFormatOption;
+  progress: boolean;
+}
+
+function listOf(name: string, text: string): string[] {
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (parts.length === 0) throw new UserError(`--${name}: empty list`);
+  return parts;
+}
+
+/** The whole command: run the eval with progress on stderr, print the table on stdout. */
+export async function runEvalCommand(
+  o: EvalCommandOptions,
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<EvalResult> {
+  const methods = parseMethodSpecs(o.methods);
+  const datasets = listOf('datasets', o.datasets).map((task) => ({
+    task,
+    split: o.split,
+    limit: o.limit,
+    dataSeed: o.dataSeed,
+  }));
+  const progress = new ProgressReporter('eval', o.progress && process.stderr.isTTY === true, err);
+  const abort = new AbortController();
+  // Ctrl-C finishes nothing more: the run in flight is dropped, every written row stays (a second one kills).
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const result = await runEval({
+      model: o.model,
+      engineOptions: { threads: o.threads, contextSize: o.contextSize, chatFormat: o.chatFormat, gpu: false },
+      bundle: o.bundle,
+      methods,
+      datasets,
+      temperatures: o.temperatures,
+      seeds: o.seeds,
+      maxTokens: o.maxTokens,
+      answerMaxTokens: o.exitMaxTokens,
+      topP: o.topP,
+      topK: o.topK,
+      labels: o.labels,
+      out: o.out,
+      dataDir: o.dataDir,
+      reportTraces: o.reportTraces,
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (o.progress) progress.update(p.done, p.total, `${p.written} new, ${p.dataset} ${p.label}`);
+      },
+    });
+    progress.stop();
+    out(result.table);
+    err(
+      `[eval] ${result.written} runs written, ${result.skipped} already there${result.aborted ? ', stopped early' : ''}; ` +
+        `${result.seconds.toFixed(1)}s\n[eval] ${result.paths.results}\n[eval] ${result.paths.summary}\n[eval] ${result.paths.report}\n`,
+    );
+    if (result.recoveredBytes > 0)
+      err(`[eval] dropped ${result.recoveredBytes} bytes of an interrupted row\n`);
+    return result;
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** Registers `eval`. */
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description(
+      'compare LYNX and its peers over datasets, temperatures and seeds (resumable; writes an HTML report)',
+    )
+    .requiredOption('-m, --model <file>', 'GGUF model file')
+    .requiredOption(
+      '-d, --datasets <list>',
+      'comma-separated tasks (gsm8k, math500, ..., testbed-arith; arith = testbed-arith)',
+    )
+    .requiredOption('-o, --out <dir>', 'output folder: results.jsonl, summary.json, report.html')
+    .option('-b, --bundle <file>', 'LYNX bundle (*.lynx.json), needed by lynx methods')
+    .option(
+      '--methods <list>',
+      'methods: name or name:key=value,... (vanilla, lynx:delta=0.1, lynx:alpha=0.1, fixed-budget:budget=256, no-thinking, deer:threshold=0.95, dynasor, entropy, oracle); label=... names one',
+      'vanilla,deer,dynasor,oracle',
+    )
+    .option(
+      '-t, --temperatures <list>',
+      'sampling temperatures',
+      numberListOption('temperatures', { min: 0 }),
+      [0.6],
+    )
+    .option(
+      '--seeds <list>',
+      'seeds (each gives every method the same sampling seed per problem)',
+      numberListOption('seeds', { integer: true, min: 0 }),
+      [0],
+    )
+    .option(
+      '--limit <n>',
+      'first n problems of each data set (testbed: generate n)',
+      numberOption('limit', { integer: true, min: 1 }),
+    )
+    .option('--split <name>', 'split (default: the task default; testbed: heldout)')
+    .option(
+      '--data-seed <n>',
+      'testbed problem generation seed',
+      numberOption('data-seed', { integer: true, min: 0 }),
+      42,
+    )
+    .option('--data-dir <dir>', 'folder holding <task>/<file>')
+    .option(
+      '-n, --max-tokens <n>',
+      'most thinking + answer tokens per run',
+      numberOption('max-tokens', { integer: true, min: 1 }),
+      12048,
+    )
+    .option(
+      '--exit-max-tokens <n>',
+      'most tokens of a forced-exit answer',
+      numberOption('exit-max-tokens', { integer: true, min: 1 }),
+      64,
+    )
+    .option('--top-p <p>', 'nucleus mass', numberOption('top-p', { min: 0, max: 1 }), 0.95)
+    .option(
+      '--top-k <k>',
+      'keep the k most likely tokens (0 = all)',
+      numberOption('top-k', { integer: true, min: 0 }),
+      0,
+    )
+    .option('--no-labels', 'skip the cue-label pass (no premature-exit rate, no labels in the viewer)')
+    .option(
+      '--report-traces <n>',
+      'problem instances in the report trace viewer',
+      numberOption('report-traces', { integer: true, min: 0 }),
+      200,
+    )
+    .option('--threads <n>', 'CPU threads', numberOption('threads', { integer: true, min: 1 }))
+    .option(
+      '--context-size <n>',
+      'context size in tokens',
+      numberOption('context-size', { integer: true, min: 16 }),
+    )
+    .option(
+      '--chat-format <name>',
+      'auto, chatml-think, deepseek-r1 or qwen3-thinking',
+      parseChatFormatOption,
+      'auto',
+    )
+    .option('--no-progress', 'no progress output')
+    .action(async (opts: EvalCommandOptions) => {
+      await runEvalCommand(
+        opts,
+        (t) => process.stdout.write(t),
+        (t) => process.stderr.write(t),
+      );
+    });
+}

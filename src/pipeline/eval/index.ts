@@ -1,0 +1,34 @@
+/** `lynx-exit eval`: methods compared on the same problems and seeds, summary and report. */
+export { cueLabelPolicy } from './labelsPolicy.ts';
+export { type PolicyFactory, policyFactory } from './methodPolicies.ts';
+export {
+  canonicalMethodName,
+  checkMethodOptions,
+  checkUniqueLabels,
+  METHOD_OPTION_KEYS,
+  type MethodSpec,
+  methodLabel,
+  type OptionValue,
+  parseMethodSpecs,
+} from './methodSpec.ts';
+export { ResultsStore } from './resultsStore.ts';
+export { EVAL_ROW_VERSION, type EvalRow, instanceKey, LABELS_ROW, type RowCueEvent, rowKey } from './row.ts';
+export {
+  type EvalDataset,
+  type EvalOptions,
+  type EvalProgress,
+  type EvalResult,
+  resolveDatasetName,
+  runEval,
+} from './runEval.ts';
+export { evalSampleSeed } from './seeds.ts';
+export { mean, median, quantile, sum, wilsonInterval, Z95 } from './stats.ts';
+export {
+  type EvalContext,
+  type EvalSummary,
+  formatSummaryTable,
+  type GroupSummary,
+  METRIC_DEFINITIONS,
+  summarizeEval,
+} from './summary.ts';
+export { extractedAnswer, thinkingCharEnds, traceToRow } from './traceRow.ts';

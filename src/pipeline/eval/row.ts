@@ -1,0 +1,79 @@
+/** One line of an eval's `results.jsonl`: a method's run on one problem, or the cue-label pass. */
+import type { ExitReason, FinishReason, TokenCounts, TraceTimings } from '../../reason/types.ts';
+import type { OptionValue } from './methodSpec.ts';
+
+/** Row format version (bumped on incompatible changes). */
+export const EVAL_ROW_VERSION = 1;
+
+/** The label of the cue-label pass rows (never a method label: it has a reserved prefix). */
+export const LABELS_ROW = '@labels';
+
+/** A cue event as stored: where it was, what the policy saw and did. */
+export interface RowCueEvent {
+  /** Thinking tokens before the cue token (the loop's `position`). */
+  position: number;
+  /** Characters of the thinking text up to and including the cue token (see `EvalRow.thinkingText`). */
+  char: number;
+  cue: string;
+  text: string;
+  exit: boolean;
+  /** LYNX: probe probability and conformal set. */
+  p?: number;
+  set?: number[];
+  /** Labels pass / oracle: whether a forced exit here is correct; DEER: confidence; ... */
+  details?: Record<string, number | string | boolean>;
+}
+
+/** One result row. */
+export interface EvalRow {
+  v: number;
+  /** 'run': a method's run; 'labels': a non-exiting rollout with a graded forced exit at every cue. */
+  kind: 'run' | 'labels';
+  /** Policy name (`lynx`, `vanilla`, ...; `labels` for the label pass). */
+  method: string;
+  /** Unique method label (`lynx:delta=0.1`), `@labels` for the label pass. */
+  label: string;
+  options: Record<string, OptionValue>;
+  dataset: string;
+  problemId: string;
+  temperature: number;
+  /** The run's seed (as given) and the sampling seed derived from it (shared by every method). */
+  seed: number;
+  sampleSeed: number;
+  correct: boolean;
+  /** The extracted answer (null if none could be read) and the gold answer. */
+  answer: string | null;
+  gold: string;
+  answerText: string;
+  /**
+   * The kept thinking text as the concatenated token pieces (char offsets refer to it). Methods
+   * share the sampled prefix, so a shorter run's text is a prefix of a longer one's.
+   */
+  thinkingText: string;
+  promptTokens: number;
+  counts: TokenCounts;
+  exit: {
+    reason: ExitReason;
+    position: number;
+    /** Characters of thinking kept (= `thinkingText.length`). */
+    char: number;
+    cueEvent?: number;
+  };
+  finish: FinishReason;
+  cueEvents: RowCueEvent[];
+  /** Trial / probe answers decoded (DEER, Dynasor, oracle), and how many were charged. */
+  trials: number;
+  chargedTrials: number;
+  /** Wall-clock split of the run (ms); `gradeMs` is the grading after it. */
+  timings: TraceTimings & { gradeMs: number };
+}
+
+/** The identity of a row: one (label, dataset, problem, temperature, seed). */
+export function rowKey(r: Pick<EvalRow, 'label' | 'dataset' | 'problemId' | 'temperature' | 'seed'>): string {
+  return JSON.stringify([r.label, r.dataset, r.problemId, r.temperature, r.seed]);
+}
+
+/** The identity of a problem instance (what methods are paired on). */
+export function instanceKey(r: Pick<EvalRow, 'dataset' | 'problemId' | 'temperature' | 'seed'>): string {
+  return JSON.stringify([r.dataset, r.problemId, r.temperature, r.seed]);
+}
