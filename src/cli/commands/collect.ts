@@ -10,6 +10,8 @@ import { UserError } from '../../errors.ts';
 import { type CollectProgress, type CollectSummary, collectEvents } from '../../pipeline/collect.ts';
 import { loadProblems } from '../../pipeline/problems.ts';
 import { LYNX_EXIT_CUE } from '../../reason/cueTexts.ts';
+import { resolveSplit, taskSpec } from '../../tasks/registry.ts';
+import { isTestbedTask } from '../../tasks/testbedTasks.ts';
 
 /** Parsed options of `collect`. */
 export interface CollectCommandOptions {
@@ -150,6 +152,11 @@ export function formatCollectSummary(s: CollectSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The split a data set name and --split resolve to. */
+function effectiveSplit(dataset: string, split: string | undefined): string {
+  return isTestbedTask(dataset) ? (split ?? 'train') : resolveSplit(taskSpec(dataset), split);
+}
+
 /** The whole command: load problems and model, collect, report. */
 export async function runCollect(
   o: CollectCommandOptions,
@@ -197,8 +204,9 @@ export async function runCollect(
       signal: abort.signal,
       settings: {
         dataset: o.dataset,
-        split: o.split ?? null,
-        slice: o.slice ?? null,
+        // Effective values, so naming a default explicitly on a rerun still continues the store.
+        split: effectiveSplit(o.dataset, o.split),
+        slice: o.slice ?? 'all',
         dataSeed: o.dataSeed,
         limit: o.limit ?? null,
         contextSize: engine.info.contextSize,
