@@ -1,0 +1,155 @@
+/**
+ * Trains the testbed reasoning model: a BPE vocabulary on the synthetic corpus, then the reference
+ * transformer on R1-style conversations (loss on the assistant turn only), then a GGUF export that
+ * llama.cpp runs. Deterministic under a seed; resumable from its checkpoint.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type ModelConfig, resolveConfig } from '../model/config.ts';
+import { exportGguf } from '../model/ggufModel.ts';
+import { type TrainLogEntry, trainLoop } from '../model/train.ts';
+import { SeededRandom } from '../random/SeededRandom.ts';
+import { TESTBED_CHAT_TEMPLATE } from './chatFormat.ts';
+import { type BpeTokenizer, trainBpe } from './tokenizer/index.ts';
+import { buildCorpus, type CorpusItem } from './traces/index.ts';
+
+/** Everything that determines a testbed model. */
+export interface TestbedTrainOptions {
+  seed: number;
+  steps: number;
+  batchSize: number;
+  seqLen: number;
+  lr: number;
+  warmup: number;
+  vocabSize: number;
+  dim: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  ffn: number;
+  /** Conversations used to learn the BPE merges. */
+  tokenizerCorpus: number;
+  /** Output GGUF path; the tokenizer JSON and training log are written beside it. */
+  out: string;
+  checkpoint: string;
+  checkpointEvery: number;
+  logEvery: number;
+}
+
+/** The defaults of `npm run testbed:train` (the committed model). */
+export const TESTBED_DEFAULTS: TestbedTrainOptions = {
+  seed: 1,
+  steps: 1500,
+  batchSize: 8,
+  seqLen: 384,
+  lr: 3e-3,
+  warmup: 100,
+  vocabSize: 768,
+  dim: 128,
+  layers: 4,
+  heads: 4,
+  kvHeads: 2,
+  ffn: 384,
+  tokenizerCorpus: 3000,
+  out: 'models/testbed.gguf',
+  checkpoint: '.cache/testbed/train.ckpt',
+  checkpointEvery: 100,
+  logEvery: 20,
+};
+
+/** A training row: the tokens of one conversation and a mask over the assistant turn. */
+export interface EncodedConversation {
+  ids: number[];
+  /** Index of the first assistant-turn token (everything from here on is a target). */
+  completionStart: number;
+}
+
+/** Tokenizes a corpus item; the prompt is encoded separately so the mask boundary is exact. */
+export function encodeConversation(tok: BpeTokenizer, item: CorpusItem): EncodedConversation {
+  const prompt = tok.encode(item.prompt, { special: true });
+  const completion = tok.encode(item.text.slice(item.prompt.length), { special: true });
+  return { ids: [...prompt, ...completion], completionStart: prompt.length };
+}
+
+/** Builds the batch for one step: fresh training-split conversations, padded, masked. */
+export function makeBatch(
+  tok: BpeTokenizer,
+  step: number,
+  opts: Pick<TestbedTrainOptions, 'seed' | 'batchSize' | 'seqLen'>,
+): { tokens: Int32Array; mask: Uint8Array } {
+  const { batchSize: B, seqLen: T } = opts;
+  const tokens = new Int32Array(B * (T + 1)).fill(tok.padId);
+  const mask = new Uint8Array(B * (T + 1));
+  // Over-generate a little so rows longer than the window can be skipped without changing B.
+  const items = buildCorpus({ seed: opts.seed * 1_000_003 + step, n: B * 2, split: 'train' });
+  let row = 0;
+  for (const item of items) {
+    if (row === B) break;
+    const enc = encodeConversation(tok, item);
+    if (enc.ids.length > T + 1) continue;
+    const base = row * (T + 1);
+    for (let i = 0; i < enc.ids.length; i++) {
+      tokens[base + i] = enc.ids[i];
+      mask[base + i] = i >= enc.completionStart ? 1 : 0;
+    }
+    row++;
+  }
+  if (row < B) throw new Error(`step ${step}: only ${row} of ${B} conversations fit in ${T + 1} tokens`);
+  return { tokens, mask };
+}
+
+/** Learns the testbed vocabulary from a training-split corpus. */
+export function trainTestbedTokenizer(
+  opts: Pick<TestbedTrainOptions, 'seed' | 'tokenizerCorpus' | 'vocabSize'>,
+) {
+  const corpus = buildCorpus({ seed: opts.seed, n: opts.tokenizerCorpus, split: 'train' });
+  return trainBpe(
+    corpus.map((c) => c.text),
+    { vocabSize: opts.vocabSize },
+  );
+}
+
+/** Trains, exports and returns the log; `onLog` receives progress records. */
+export async function trainTestbed(
+  opts: TestbedTrainOptions,
+  onLog: (e: TrainLogEntry) => void,
+): Promise<{ config: ModelConfig; log: TrainLogEntry[]; seconds: number; tokenizer: BpeTokenizer }> {
+  const tokenizer = trainTestbedTokenizer(opts);
+  const config = resolveConfig({
+    vocabSize: tokenizer.vocabSize,
+    dim: opts.dim,
+    layers: opts.layers,
+    heads: opts.heads,
+    kvHeads: opts.kvHeads,
+    ffn: opts.ffn,
+    contextLength: 1024,
+  });
+  const log: TrainLogEntry[] = [];
+  mkdirSync(dirname(opts.checkpoint), { recursive: true });
+  const result = await trainLoop({
+    config,
+    batchSize: opts.batchSize,
+    seqLen: opts.seqLen,
+    batches: (step) => makeBatch(tokenizer, step, opts),
+    steps: opts.steps,
+    lr: opts.lr,
+    warmup: opts.warmup,
+    weightDecay: 0.1,
+    seed: new SeededRandom(opts.seed).nextUint32(),
+    logEvery: opts.logEvery,
+    onLog: (e) => {
+      log.push(e);
+      onLog(e);
+    },
+    checkpoint: { path: opts.checkpoint, every: opts.checkpointEvery },
+    meta: { testbed: opts },
+  });
+  mkdirSync(dirname(opts.out), { recursive: true });
+  await exportGguf(opts.out, result.params, {
+    tokenizer: tokenizer.toGguf({ chatTemplate: TESTBED_CHAT_TEMPLATE }),
+    name: 'lynx-exit testbed',
+    type: 'f32',
+  });
+  writeFileSync(opts.out.replace(/\.gguf$/, '.tokenizer.json'), `${JSON.stringify(tokenizer.toJSON())}\n`);
+  return { config, log, seconds: result.seconds, tokenizer };
+}
