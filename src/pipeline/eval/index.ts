@@ -24,6 +24,7 @@ export {
 export { evalSampleSeed } from './seeds.ts';
 export { mean, median, quantile, sum, wilsonInterval, Z95 } from './stats.ts';
 export {
+  decodedTokens,
   type EvalContext,
   type EvalSummary,
   formatSummaryTable,

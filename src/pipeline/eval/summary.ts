@@ -11,11 +11,11 @@ export const METRIC_DEFINITIONS = {
   accuracy:
     'fraction of runs whose answer grades correct, pooled over seeds and problems; ci95 is the Wilson score interval',
   tokens:
-    'means per run: total = every decoded token (thinking incl. a rolled-back cue token, trial/probe answers incl. uncharged look-ahead, answer); used = LYNX accounting (kept thinking + exit cue + answer); charged = used + charged probe tokens',
+    "means per run: decoded = every token the method decoded and pays for (thinking incl. a rolled-back cue token, trial/probe answers, answer), i.e. total minus the oracle's uncharged look-ahead; total = every decoded token; used = LYNX accounting (kept thinking + exit cue + answer); charged = used + charged probe tokens",
   wallMs:
     'wall-clock per run (ms) of the reasoning loop: decoding, probe scoring and trials (grading excluded)',
   savingsVsVanilla:
-    'paired on the instances (dataset, problem, temperature, seed) both this method and vanilla ran: tokens = 1 - sum(method total)/sum(vanilla total); usedTokens likewise with used tokens; wallClock = 1 - sum(method ms)/sum(vanilla ms); accuracyDelta = method accuracy - vanilla accuracy on those instances',
+    'paired on the instances (dataset, problem, temperature, seed) both this method and vanilla ran: tokens = 1 - sum(method decoded)/sum(vanilla decoded); usedTokens likewise with used tokens; wallClock = 1 - sum(method ms)/sum(vanilla ms); accuracyDelta = method accuracy - vanilla accuracy on those instances',
   exits:
     'early = fraction of runs a policy ended early (cue-exit or probe-exit); reasons counts every exit reason',
   premature:
@@ -41,7 +41,15 @@ export interface GroupSummary {
   accuracy: number;
   ci95: [number, number];
   bySeed: SeedAccuracy[];
-  tokens: { total: number; used: number; charged: number; thinking: number; probe: number; answer: number };
+  tokens: {
+    decoded: number;
+    total: number;
+    used: number;
+    charged: number;
+    thinking: number;
+    probe: number;
+    answer: number;
+  };
   wallMs: { mean: number; p50: number };
   exits: { early: number; reasons: Record<string, number> };
   savingsVsVanilla: null | {
@@ -87,6 +95,11 @@ export interface EvalSummary {
 
 const EARLY = new Set(['cue-exit', 'probe-exit']);
 
+/** Tokens a run decoded and is charged for: all decoded tokens but the oracle's free look-ahead. */
+export function decodedTokens(r: EvalRow): number {
+  return r.counts.total - r.counts.freeProbe;
+}
+
 /** Cue labels by instance: position → forced exit correct. */
 function labelIndex(rows: readonly EvalRow[]): Map<string, Map<number, boolean>> {
   const out = new Map<string, Map<number, boolean>>();
@@ -116,7 +129,7 @@ function savings(
   };
   return {
     pairs: pairs.length,
-    tokens: ratio((r) => r.counts.total),
+    tokens: ratio(decodedTokens),
     usedTokens: ratio((r) => r.counts.used),
     wallClock: ratio((r) => r.timings.totalMs),
     accuracyDelta: mean(pairs.map(([m, v]) => Number(m.correct) - Number(v.correct))),
@@ -208,6 +221,7 @@ export function summarizeEval(rows: readonly EvalRow[], context: EvalContext): E
         return { seed, n: s.length, accuracy: s.filter((r) => r.correct).length / s.length };
       }),
       tokens: {
+        decoded: mean(runs.map(decodedTokens)),
         total: mean(runs.map((r) => r.counts.total)),
         used: mean(runs.map((r) => r.counts.used)),
         charged: mean(runs.map((r) => r.counts.charged)),
@@ -264,7 +278,7 @@ export function formatSummaryTable(s: EvalSummary): string {
     String(g.temperature),
     String(g.n),
     `${pct(g.accuracy)} [${pct(g.ci95[0])}, ${pct(g.ci95[1])}]`,
-    num(g.tokens.total),
+    num(g.tokens.decoded),
     num(g.tokens.used),
     pct(g.savingsVsVanilla?.tokens),
     pct(g.savingsVsVanilla?.wallClock),

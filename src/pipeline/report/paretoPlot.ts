@@ -22,7 +22,7 @@ export function paretoPoints(groups: readonly GroupSummary[]): ParetoPoint[] {
   return groups.map((g) => ({
     method: g.method,
     label: g.label,
-    tokens: g.tokens.total,
+    tokens: g.tokens.decoded,
     accuracy: g.accuracy,
     lo: g.ci95[0],
     hi: g.ci95[1],

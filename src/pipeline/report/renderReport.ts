@@ -58,7 +58,7 @@ function summaryTable(groups: readonly GroupSummary[]): string {
       String(g.n),
       pct(g.accuracy),
       `${pct(g.ci95[0])} – ${pct(g.ci95[1])}`,
-      num(g.tokens.total),
+      num(g.tokens.decoded),
       num(g.tokens.used),
       pct(g.savingsVsVanilla?.tokens),
       pct(g.savingsVsVanilla?.wallClock),
@@ -93,7 +93,7 @@ export async function renderReport(
       const svg = await renderSvg(paretoSpec(paretoPoints(gs), `${dataset} · T=${t}`));
       figures.push(
         `<figure class="pareto" data-dataset="${escapeHtml(dataset)}" data-temperature="${t}" data-points="${gs.length}">${svg}` +
-          `<figcaption>Accuracy against mean tokens decoded per problem (thinking, trial/probe answers and the answer). Error bars: 95% Wilson intervals; lines join settings of one method.</figcaption></figure>`,
+          `<figcaption>Accuracy against mean tokens decoded per problem (thinking, trial/probe answers and the answer; the oracle's free look-ahead excluded). Error bars: 95% Wilson intervals; lines join settings of one method.</figcaption></figure>`,
       );
     }
     sections.push(

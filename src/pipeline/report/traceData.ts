@@ -109,7 +109,7 @@ export function viewerTraces(rows: readonly EvalRow[], max: number): ViewerTrace
           char: Math.min(r.exit.char, ref.thinkingText.length),
           correct: r.correct,
           answer: r.answer,
-          tokens: r.counts.total,
+          tokens: r.counts.total - r.counts.freeProbe,
         })),
     });
   }
