@@ -27,6 +27,7 @@ mark.cue { padding: 0 2px; border-radius: 3px; }
 mark.lab-1 { background: #b7e4c7; } mark.lab-0 { background: #f8c4c4; } mark.lab-u { background: #ffe08a; }
 sup.p { color: #555; font-size: 10px; margin-right: 2px; }
 span.stop { display: inline-block; background: #1f4e99; color: #fff; font: 11px system-ui, sans-serif; padding: 0 4px; margin: 0 2px; border-radius: 3px; }
+#trace-view td { text-align: left; white-space: normal; }
 tr.bad td:last-child { color: #b00; } tr.ok td:last-child { color: #080; }
 .legend span { margin-right: 12px; } .muted { color: #666; }
 `;
@@ -114,7 +115,7 @@ export async function renderReport(
 <p class="muted">Every number here comes from the model named above; methods on one problem share the sampling seed, so they share the sampled prefix until one exits.</p>
 ${sections.join('\n')}
 <section id="traces"><h2>Trace viewer</h2>
-<p class="legend"><span><mark class="cue lab-1">cue</mark> forced exit there correct</span><span><mark class="cue lab-0">cue</mark> forced exit wrong</span><span><mark class="cue lab-u">cue</mark> no label</span><span><span class="stop">⏹ method</span> where a method stopped thinking</span></p>
+<p class="legend"><span><mark class="cue lab-1">cue</mark> forced exit there correct</span><span><mark class="cue lab-0">cue</mark> forced exit wrong</span><span><mark class="cue lab-u">cue</mark> no label</span><span><span class="stop">■ method</span> where a method stopped thinking</span></p>
 <label>Problem <select id="trace-select"></select></label>
 <div id="trace-view"></div>
 </section>

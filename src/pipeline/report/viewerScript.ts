@@ -45,7 +45,7 @@ export const VIEWER_SCRIPT = `
         if (c.p !== undefined) box.appendChild(el('sup', 'p', 'p=' + fmtP(c.p)));
         at = Math.max(at, c.end);
       } else {
-        box.appendChild(el('span', 'stop', '⏹ ' + ev.labels.join(', ')));
+        box.appendChild(el('span', 'stop', '■ ' + ev.labels.join(', ')));
       }
     });
     if (at < t.text.length) box.appendChild(document.createTextNode(t.text.slice(at)));
