@@ -14,13 +14,14 @@ import { UserError } from '../../errors.ts';
 import type { LynxBundleLike } from '../../reason/policies/lynx.ts';
 import { runReasoning } from '../../reason/runReasoning.ts';
 import type { ExitPolicy, PolicyDefaults } from '../../reason/types.ts';
-import { isTestbedTask } from '../../tasks/testbedTasks.ts';
+import { isTestbedTask, TESTBED_TASK_NAMES } from '../../tasks/testbedTasks.ts';
+import { isTaskName, TASK_NAMES } from '../../tasks/types.ts';
 import { engineFingerprint } from '../fingerprint.ts';
 import { loadProblems, type WorkProblem } from '../problems.ts';
 import { renderReport } from '../report/renderReport.ts';
 import { cueLabelPolicy } from './labelsPolicy.ts';
 import { policyFactory } from './methodPolicies.ts';
-import { checkUniqueLabels, type MethodSpec } from './methodSpec.ts';
+import { checkMethodOptions, checkUniqueLabels, type MethodSpec } from './methodSpec.ts';
 import { ResultsStore } from './resultsStore.ts';
 import { type EvalRow, LABELS_ROW, rowKey } from './row.ts';
 import { evalSampleSeed } from './seeds.ts';
@@ -103,6 +104,11 @@ export function resolveDatasetName(task: string): string {
 function loadDataset(d: EvalDataset, dataDir?: string): { name: string; problems: readonly WorkProblem[] } {
   const name = resolveDatasetName(d.task);
   if (d.problems) return { name, problems: d.problems };
+  if (!isTaskName(name) && !isTestbedTask(name)) {
+    throw new UserError(
+      `unknown dataset "${d.task}"; known: ${[...TASK_NAMES, ...TESTBED_TASK_NAMES].join(', ')} (arith, word, order = testbed-*)`,
+    );
+  }
   const split = d.split ?? (isTestbedTask(name) ? 'heldout' : undefined);
   const problems = loadProblems({ dataset: name, split, limit: d.limit, dataSeed: d.dataSeed, dataDir });
   if (problems.length === 0) throw new UserError(`no problems selected from ${name}`);
@@ -123,6 +129,12 @@ function checkOptions(o: EvalOptions): void {
     throw new UserError(`max-tokens must be a positive integer, got ${o.maxTokens}`);
   checkUniqueLabels(o.methods);
   if (o.methods.some((m) => m.label === LABELS_ROW)) throw new UserError(`"${LABELS_ROW}" is reserved`);
+  // Checked before a (possibly large) model is loaded.
+  for (const m of o.methods) {
+    checkMethodOptions(m);
+    if (m.name === 'lynx' && !o.bundle)
+      throw new UserError(`method "${m.label}" needs a bundle (--bundle B.lynx.json)`);
+  }
 }
 
 /** Settings that must match when a results folder is continued. */
