@@ -10,7 +10,7 @@ describe('lynx-exit CLI', () => {
       return true;
     }) as typeof process.stderr.write;
     try {
-      expect(await main(['serve'])).toBe(3);
+      expect(await main(['demo'])).toBe(3);
     } finally {
       process.stderr.write = orig;
     }

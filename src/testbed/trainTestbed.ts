@@ -5,8 +5,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { loadCheckpoint } from '../model/checkpoint.ts';
 import { type ModelConfig, resolveConfig } from '../model/config.ts';
 import { exportGguf } from '../model/ggufModel.ts';
+import { ModelParams } from '../model/params.ts';
+import { createRuntime } from '../model/runtime.ts';
 import { type TrainLogEntry, trainLoop } from '../model/train.ts';
 import { SeededRandom } from '../random/SeededRandom.ts';
 import { TESTBED_CHAT_TEMPLATE } from './chatFormat.ts';
@@ -152,4 +155,24 @@ export async function trainTestbed(
   });
   writeFileSync(opts.out.replace(/\.gguf$/, '.tokenizer.json'), `${JSON.stringify(tokenizer.toJSON())}\n`);
   return { config, log, seconds: result.seconds, tokenizer };
+}
+
+/** Exports a training checkpoint as a testbed GGUF (to inspect a model before training ends). */
+export async function exportTestbedCheckpoint(
+  checkpointPath: string,
+  out: string,
+  opts: Pick<TestbedTrainOptions, 'seed' | 'tokenizerCorpus' | 'vocabSize'>,
+): Promise<number> {
+  const ck = loadCheckpoint(checkpointPath);
+  const tokenizer = trainTestbedTokenizer(opts);
+  const params = new ModelParams(resolveConfig(ck.header.config), createRuntime('ts').heap);
+  params.flat.set(ck.params);
+  mkdirSync(dirname(out), { recursive: true });
+  await exportGguf(out, params, {
+    tokenizer: tokenizer.toGguf({ chatTemplate: TESTBED_CHAT_TEMPLATE }),
+    name: `lynx-exit testbed (checkpoint step ${ck.header.step})`,
+    type: 'f32',
+  });
+  writeFileSync(out.replace(/\.gguf$/, '.tokenizer.json'), `${JSON.stringify(tokenizer.toJSON())}\n`);
+  return ck.header.step;
 }

@@ -1,0 +1,51 @@
+// `npm run testbed:card [-- --model FILE --limit N]`: measures the committed testbed model's properties
+// (accuracy, cues per trace, earliest correct exit, wrong-exit rate) on held-out problems of each family.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { LlamaCppEngine } from '../src/engine/llamacpp/LlamaCppEngine.ts';
+import { measureTestbed } from '../src/pipeline/testbedCard.ts';
+
+const program = new Command('testbed:card')
+  .option('--model <file>', 'testbed GGUF', 'models/testbed.gguf')
+  .option('--limit <n>', 'held-out problems per family', Number, 200)
+  .option('--temperature <t>', 'sampling temperature', Number, 0.6)
+  .option('--seed <n>', 'problem and sampling seed', Number, 7)
+  .option('--max-tokens <n>', 'token limit per trace', Number, 640)
+  .option('--out <file>', 'JSON output', 'models/testbed.card.json')
+  .parse();
+const o = program.opts<{
+  model: string;
+  limit: number;
+  temperature: number;
+  seed: number;
+  maxTokens: number;
+  out: string;
+}>();
+const engine = await LlamaCppEngine.load(o.model, { threads: 1, contextSize: 1024 });
+mkdirSync('.cache/testbed', { recursive: true });
+const started = Date.now();
+const rows = await measureTestbed(engine, {
+  tasks: ['testbed-arith', 'testbed-word', 'testbed-order'],
+  limit: o.limit,
+  temperature: o.temperature,
+  seed: o.seed,
+  maxTokens: o.maxTokens,
+  workDir: '.cache/testbed',
+  onProgress: (task, done, total) => {
+    if (done % 50 === 0 || done === total) process.stderr.write(`${task}: ${done}/${total}\n`);
+  },
+});
+await engine.dispose();
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+console.log(
+  'task            traces  accuracy  cues/trace  earliest-correct-exit  wrong-exit-cues  thinking-tok',
+);
+for (const r of rows) {
+  console.log(
+    `${r.task.padEnd(15)} ${String(r.traces).padStart(6)}  ${pct(r.accuracy).padStart(8)}  ${r.cuesPerTrace.toFixed(2).padStart(10)}  ` +
+      `${pct(r.earliestCorrectExitFraction).padStart(21)}  ${pct(r.wrongExitRate).padStart(15)}  ${r.meanThinkingTokens.toFixed(0).padStart(12)}`,
+  );
+}
+const record = { model: o.model, options: o, seconds: (Date.now() - started) / 1000, rows };
+writeFileSync(o.out, `${JSON.stringify(record, null, 2)}\n`);
+console.log(`wrote ${o.out}`);
