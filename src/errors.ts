@@ -16,10 +16,3 @@ export class UserError extends Error {
 export function ensure(ok: unknown, message: string | (() => string)): asserts ok {
   if (!ok) throw new UserError(typeof message === 'function' ? message() : message);
 }
-
-/** A subcommand or feature that a later piece of work fills in; exits non-zero, never pretends. */
-export class NotImplementedError extends UserError {
-  constructor(what: string, issue: string) {
-    super(`${what} is not implemented yet (${issue}).`, 3);
-  }
-}

@@ -1,29 +1,70 @@
 import { describe, expect, it } from 'vitest';
+import { demoSteps } from '../src/cli/commands/demo.ts';
 import { main } from '../src/cli/main.ts';
 
+/** Runs the CLI in-process and captures stderr. */
+async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
+  const chunks: string[] = [];
+  const orig = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((c: string) => {
+    chunks.push(String(c));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { code: await main(argv), stderr: chunks.join('') };
+  } finally {
+    process.stderr.write = orig;
+  }
+}
+
 describe('lynx-exit CLI', () => {
-  it('exits non-zero with a clear message for a subcommand that is not filled in yet', async () => {
+  it('lists every subcommand in its help', async () => {
     const chunks: string[] = [];
-    const orig = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((c: string) => {
+    const orig = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((c: string) => {
       chunks.push(String(c));
       return true;
-    }) as typeof process.stderr.write;
+    }) as typeof process.stdout.write;
     try {
-      expect(await main(['demo'])).toBe(3);
+      await main(['--help']);
     } finally {
-      process.stderr.write = orig;
+      process.stdout.write = orig;
     }
-    expect(chunks.join('')).toMatch(/not implemented yet/);
+    for (const cmd of ['demo', 'data', 'generate', 'collect', 'fit', 'eval', 'serve']) {
+      expect(chunks.join('')).toContain(cmd);
+    }
   });
 
   it('rejects an unknown subcommand', async () => {
-    const orig = process.stderr.write.bind(process.stderr);
-    process.stderr.write = (() => true) as typeof process.stderr.write;
-    try {
-      expect(await main(['no-such-command'])).not.toBe(0);
-    } finally {
-      process.stderr.write = orig;
-    }
+    expect((await run(['no-such-command'])).code).not.toBe(0);
+  });
+
+  it('demo: a missing model is a clear error, not a stack trace', async () => {
+    const r = await run(['demo', '--model', '/nonexistent/model.gguf']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/model \/nonexistent\/model\.gguf not found/);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('demo: fits a bundle only when it is missing or --refit is given', () => {
+    const o = {
+      model: 'm.gguf',
+      bundle: 'b.lynx.json',
+      out: 'out',
+      refit: false,
+      collectLimit: 5,
+      limit: 3,
+      seeds: '1',
+      temperatures: '0.6',
+      maxTokens: 100,
+    };
+    expect(demoSteps(o, true).map((s) => s[0])).toEqual(['eval']);
+    expect(demoSteps(o, false).map((s) => s[0])).toEqual(['collect', 'collect', 'fit', 'eval']);
+    expect(demoSteps({ ...o, refit: true }, true).map((s) => s[0])).toEqual([
+      'collect',
+      'collect',
+      'fit',
+      'eval',
+    ]);
   });
 });
