@@ -193,6 +193,7 @@ export function generateTrace(
     answer,
     text: assistantTurn(thinking, answer),
     meta: {
+      steps: n,
       slips,
       caught,
       cueCount: w.cues.length,

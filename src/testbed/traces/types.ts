@@ -35,6 +35,8 @@ export interface TraceCue {
 
 /** What happened in a trace. */
 export interface TraceMeta {
+  /** Solution steps of the problem. */
+  steps: number;
   /** Wrong intermediate results written. */
   slips: number;
   /** Slips later corrected ("Wait, 12 * 3 is 36, not 35."). */
