@@ -47,6 +47,8 @@ export interface TrainOptions {
   /** Write a checkpoint every `every` steps (and at the end) to `path`; resume from it when it exists. */
   checkpoint?: { path: string; every: number; resume?: boolean };
   kernels?: KernelKind;
+  /** Start from these weights instead of a random init (fine-tuning / continued training; the optimizer starts fresh). */
+  initFrom?: Float32Array;
   /** Free-form provenance stored in checkpoints. */
   meta?: Record<string, unknown>;
 }
@@ -98,6 +100,12 @@ export async function trainLoop(opts: TrainOptions): Promise<TrainResult> {
     optim.v.set(c.v);
     optim.t = c.header.adamT;
     startStep = c.header.step;
+  } else if (opts.initFrom) {
+    if (opts.initFrom.length !== params.flat.length)
+      throw new UserError(
+        `initFrom has ${opts.initFrom.length} floats; this config needs ${params.flat.length}`,
+      );
+    params.flat.set(opts.initFrom);
   } else {
     initParams(params, opts.seed);
   }

@@ -37,6 +37,8 @@ export interface TestbedTrainOptions {
   checkpoint: string;
   checkpointEvery: number;
   logEvery: number;
+  /** Continue from the weights of this checkpoint with a fresh schedule ('' = random init). */
+  initFrom: string;
 }
 
 /** The defaults of `npm run testbed:train` (the committed model). */
@@ -58,6 +60,7 @@ export const TESTBED_DEFAULTS: TestbedTrainOptions = {
   checkpoint: '.cache/testbed/train.ckpt',
   checkpointEvery: 100,
   logEvery: 20,
+  initFrom: '',
 };
 
 /** A training row: the tokens of one conversation and a mask over the assistant turn. */
@@ -145,6 +148,7 @@ export async function trainTestbed(
       onLog(e);
     },
     checkpoint: { path: opts.checkpoint, every: opts.checkpointEvery },
+    initFrom: opts.initFrom ? loadCheckpoint(opts.initFrom).params : undefined,
     meta: { testbed: opts },
   });
   mkdirSync(dirname(opts.out), { recursive: true });
