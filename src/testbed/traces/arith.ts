@@ -1,6 +1,8 @@
 /**
  * `arith`: multi-step integer arithmetic ("Start with 7, add 5, multiply by 3, subtract 4.").
- * Add/subtract operands 1–99, multipliers 2–9, every intermediate result in [0, 1000).
+ * Small numbers so a ~1M-parameter model can learn the facts in minutes (a first model trained on
+ * operands up to 99 and results up to 999 never learned to compute): start 1–9, add/subtract
+ * operands 1–9, multipliers 2–3, every intermediate result in [0, 30).
  */
 import type { SeededRandom } from '../../random/SeededRandom.ts';
 import type { FamilyLogic } from './logic.ts';
@@ -19,7 +21,7 @@ export interface ArithData {
   ops: ArithOp[];
 }
 
-const LIMIT = 1000;
+const LIMIT = 30;
 
 /** Applies one operation. */
 export function applyArith(v: number, o: ArithOp): number {
@@ -28,7 +30,7 @@ export function applyArith(v: number, o: ArithOp): number {
 
 /** Draws the start value and 2–6 operations (all results in range). */
 export function drawArith(rng: SeededRandom): ArithData {
-  const start = 2 + rng.int(49);
+  const start = 1 + rng.int(9);
   // 2–6 operations, mostly few: long chains cost context and the model must still see them.
   const r = rng.next();
   const n = r < 0.3 ? 2 : r < 0.6 ? 3 : r < 0.82 ? 4 : r < 0.94 ? 5 : 6;
@@ -41,12 +43,12 @@ export function drawArith(rng: SeededRandom): ArithData {
     let o: ArithOp;
     const kind = rng.pick(choices);
     if (kind === '*') {
-      const maxK = Math.min(9, Math.floor((LIMIT - 1) / v));
+      const maxK = Math.min(3, Math.floor((LIMIT - 1) / v));
       o = { op: '*', k: 2 + rng.int(maxK - 1) };
     } else if (kind === '-') {
-      o = { op: '-', k: 1 + rng.int(Math.min(99, v)) };
+      o = { op: '-', k: 1 + rng.int(Math.min(9, v)) };
     } else {
-      o = { op: '+', k: 1 + rng.int(Math.min(99, LIMIT - 1 - v)) };
+      o = { op: '+', k: 1 + rng.int(Math.min(9, LIMIT - 1 - v)) };
     }
     ops.push(o);
     v = applyArith(v, o);

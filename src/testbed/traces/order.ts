@@ -58,7 +58,7 @@ export interface OrderData {
 
 /** Draws an order problem with 3–5 entities. */
 export function drawOrder(rng: SeededRandom): OrderData {
-  const n = 3 + rng.int(3);
+  const n = 3 + rng.int(2);
   const names = rng.shuffle([...NAMES]).slice(0, n);
   const relation = rng.int(RELATIONS.length);
   const facts = rng.shuffle(

@@ -81,7 +81,7 @@ export function drawWord(rng: SeededRandom): WordData {
   const [name, pronoun] = rng.pick(PEOPLE);
   const others = PEOPLE.filter(([n]) => n !== name);
   const item = rng.pick(ITEMS);
-  const start = 5 + rng.int(56);
+  const start = 2 + rng.int(18);
   const n = 2 + rng.int(3);
   const ops: WordOp[] = [];
   let v = start;
@@ -90,10 +90,10 @@ export function drawWord(rng: SeededRandom): WordData {
     const other = rng.pick(others)[0];
     let o: WordOp;
     if (r < 0.2)
-      o = { kind: 'groups', k: 2 + rng.int(4), m: 2 + rng.int(8), verb: rng.int(CONTAINERS.length), other };
+      o = { kind: 'groups', k: 2 + rng.int(2), m: 2 + rng.int(4), verb: rng.int(CONTAINERS.length), other };
     else if (r < 0.6 || v < 2)
-      o = { kind: 'gain', k: 1 + rng.int(30), verb: rng.int(GAIN_VERBS.length), other };
-    else o = { kind: 'lose', k: 1 + rng.int(Math.min(30, v)), verb: rng.int(LOSE_VERBS.length), other };
+      o = { kind: 'gain', k: 1 + rng.int(9), verb: rng.int(GAIN_VERBS.length), other };
+    else o = { kind: 'lose', k: 1 + rng.int(Math.min(9, v)), verb: rng.int(LOSE_VERBS.length), other };
     ops.push(o);
     v = applyWord(v, o);
   }
