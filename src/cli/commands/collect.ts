@@ -2,9 +2,7 @@
  * `lynx-exit collect`: roll out a data set's problems on a GGUF model, run a forced exit at every
  * cue, and append labelled events to an events store. Rerunning with the same --out continues.
  */
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { type ChatFormatOption, parseChatFormatOption } from '../../engine/chatFormats.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../../errors.ts';
 import { type CollectProgress, type CollectSummary, collectEvents } from '../../pipeline/collect.ts';
@@ -12,9 +10,19 @@ import { loadProblems } from '../../pipeline/problems.ts';
 import { LYNX_EXIT_CUE } from '../../reason/cueTexts.ts';
 import { resolveSplit, taskSpec } from '../../tasks/registry.ts';
 import { isTestbedTask } from '../../tasks/testbedTasks.ts';
+import {
+  chatFormatOption,
+  contextSizeOption,
+  type EngineCommandOptions,
+  numberListOption,
+  numberOption,
+  threadsOption,
+  topKOption,
+} from '../options.ts';
+import { ProgressReporter } from '../progress.ts';
 
 /** Parsed options of `collect`. */
-export interface CollectCommandOptions {
+export interface CollectCommandOptions extends EngineCommandOptions {
   model: string;
   dataset: string;
   split?: string;
@@ -33,112 +41,12 @@ export interface CollectCommandOptions {
   layers: number[];
   syntheticNoCue: boolean;
   out: string;
-  threads?: number;
-  contextSize?: number;
-  chatFormat: ChatFormatOption;
   progress: boolean;
-}
-
-/** Parses a number option, or throws a UserError naming it. */
-export function numberOption(name: string, opts: { integer?: boolean; min?: number; max?: number }) {
-  return (value: string): number => {
-    const x = Number(value);
-    const ok =
-      value.trim() !== '' &&
-      Number.isFinite(x) &&
-      (!opts.integer || Number.isInteger(x)) &&
-      (opts.min === undefined || x >= opts.min) &&
-      (opts.max === undefined || x <= opts.max);
-    if (!ok) {
-      const range = [
-        opts.min !== undefined ? `>= ${opts.min}` : '',
-        opts.max !== undefined ? `<= ${opts.max}` : '',
-      ]
-        .filter(Boolean)
-        .join(' and ');
-      throw new UserError(
-        `--${name} must be ${opts.integer ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, got "${value}"`,
-      );
-    }
-    return x;
-  };
-}
-
-/** Parses a comma-separated number list ("9,16,-1"), or throws a UserError naming the option. */
-export function numberListOption(name: string, opts: { integer?: boolean; min?: number; max?: number }) {
-  const one = numberOption(name, opts);
-  return (value: string): number[] => {
-    const parts = value.split(',').map((s) => s.trim());
-    if (parts.length === 0 || parts.some((p) => p === '')) {
-      throw new UserError(`--${name} must be a comma-separated list of numbers, got "${value}"`);
-    }
-    return parts.map((p) => {
-      try {
-        return one(p);
-      } catch {
-        throw new UserError(
-          `--${name}: "${p}" in "${value}" is not ${opts.integer ? 'an integer' : 'a number'} in range`,
-        );
-      }
-    });
-  };
 }
 
 function parseSlice(value: string): 'train' | 'calib' | 'all' {
   if (value === 'train' || value === 'calib' || value === 'all') return value;
   throw new UserError(`--slice must be train, calib or all, got "${value}"`);
-}
-
-/**
- * Progress on stderr: a bar with ETA on a terminal, else a plain line every 5% (and at the end),
- * so logs of long runs stay readable.
- */
-export class ProgressReporter {
-  private bar: SingleBar | null = null;
-  private lastPercent = -1;
-  private readonly started = performance.now();
-
-  constructor(
-    private readonly label: string,
-    private readonly tty: boolean,
-    private readonly write: (line: string) => void,
-  ) {}
-
-  /** Reports one step; `extra` is a short status (e.g. rows written). */
-  update(done: number, total: number, extra: string): void {
-    if (this.tty) {
-      if (!this.bar) {
-        this.bar = new SingleBar({
-          format: `${this.label} [{bar}] {value}/{total} | ETA {eta_formatted} | {extra}`,
-          stream: process.stderr,
-          hideCursor: true,
-        });
-        this.bar.start(total, 0, { extra });
-      }
-      this.bar.update(done, { extra });
-      return;
-    }
-    const percent = total > 0 ? Math.floor((100 * done) / total) : 100;
-    if (done < total && percent < this.lastPercent + 5) return;
-    this.lastPercent = percent;
-    const elapsed = (performance.now() - this.started) / 1000;
-    const eta = done > 0 && done < total ? ` eta ${formatSeconds((elapsed * (total - done)) / done)}` : '';
-    this.write(
-      `[${this.label}] ${done}/${total} (${percent}%) ${extra} elapsed ${formatSeconds(elapsed)}${eta}\n`,
-    );
-  }
-
-  stop(): void {
-    this.bar?.stop();
-    this.bar = null;
-  }
-}
-
-function formatSeconds(s: number): string {
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${Math.round(s - 60 * m)}s`;
-  return `${Math.floor(m / 60)}h${m % 60}m`;
 }
 
 /** One-paragraph summary of a run, for stderr. */
@@ -270,12 +178,7 @@ export function register(program: Command): void {
       0.6,
     )
     .option('--top-p <p>', 'rollout nucleus mass', numberOption('top-p', { min: 0, max: 1 }), 0.95)
-    .option(
-      '--top-k <k>',
-      'keep the k most likely tokens (0 = all)',
-      numberOption('top-k', { integer: true, min: 0 }),
-      0,
-    )
+    .addOption(topKOption())
     .option(
       '--seed <n>',
       'base sampling seed (each rollout: hash of seed, problem, sample)',
@@ -302,22 +205,9 @@ export function register(program: Command): void {
       [-1],
     )
     .option('--synthetic-no-cue', "LYNX's fallback: one event at 70% of a rollout that has no cue", false)
-    .option(
-      '--threads <n>',
-      'CPU threads (default: 1 for tiny models, else 2)',
-      numberOption('threads', { integer: true, min: 1 }),
-    )
-    .option(
-      '--context-size <n>',
-      'context size in tokens',
-      numberOption('context-size', { integer: true, min: 16 }),
-    )
-    .option(
-      '--chat-format <name>',
-      'auto, chatml-think, deepseek-r1 or qwen3-thinking',
-      parseChatFormatOption,
-      'auto',
-    )
+    .addOption(threadsOption())
+    .addOption(contextSizeOption())
+    .addOption(chatFormatOption())
     .option('--no-progress', 'no progress output')
     .action(async (opts: CollectCommandOptions) => {
       await runCollect(opts, (t) => process.stderr.write(t));

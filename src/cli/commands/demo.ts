@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
-import { numberOption } from './collect.ts';
+import { numberOption } from '../options.ts';
 
 /** Options of the demo. */
 export interface DemoOptions {

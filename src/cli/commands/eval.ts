@@ -4,14 +4,22 @@
  * and print the summary table. Rerunning with the same --out continues.
  */
 import type { Command } from 'commander';
-import { type ChatFormatOption, parseChatFormatOption } from '../../engine/chatFormats.ts';
 import { UserError } from '../../errors.ts';
 import { parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
 import { type EvalResult, runEval } from '../../pipeline/eval/runEval.ts';
-import { numberListOption, numberOption, ProgressReporter } from './collect.ts';
+import {
+  chatFormatOption,
+  contextSizeOption,
+  type EngineCommandOptions,
+  numberListOption,
+  numberOption,
+  threadsOption,
+  topKOption,
+} from '../options.ts';
+import { ProgressReporter } from '../progress.ts';
 
 /** Parsed options of `eval`. */
-export interface EvalCommandOptions {
+export interface EvalCommandOptions extends EngineCommandOptions {
   model: string;
   bundle?: string;
   datasets: string;
@@ -29,9 +37,6 @@ export interface EvalCommandOptions {
   labels: boolean;
   reportTraces: number;
   out: string;
-  threads?: number;
-  contextSize?: number;
-  chatFormat: ChatFormatOption;
   progress: boolean;
 }
 
@@ -159,12 +164,7 @@ export function register(program: Command): void {
       64,
     )
     .option('--top-p <p>', 'nucleus mass', numberOption('top-p', { min: 0, max: 1 }), 0.95)
-    .option(
-      '--top-k <k>',
-      'keep the k most likely tokens (0 = all)',
-      numberOption('top-k', { integer: true, min: 0 }),
-      0,
-    )
+    .addOption(topKOption())
     .option('--no-labels', 'skip the cue-label pass (no premature-exit rate, no labels in the viewer)')
     .option(
       '--report-traces <n>',
@@ -172,18 +172,9 @@ export function register(program: Command): void {
       numberOption('report-traces', { integer: true, min: 0 }),
       200,
     )
-    .option('--threads <n>', 'CPU threads', numberOption('threads', { integer: true, min: 1 }))
-    .option(
-      '--context-size <n>',
-      'context size in tokens',
-      numberOption('context-size', { integer: true, min: 16 }),
-    )
-    .option(
-      '--chat-format <name>',
-      'auto, chatml-think, deepseek-r1 or qwen3-thinking',
-      parseChatFormatOption,
-      'auto',
-    )
+    .addOption(threadsOption())
+    .addOption(contextSizeOption())
+    .addOption(chatFormatOption())
     .option('--no-progress', 'no progress output')
     .action(async (opts: EvalCommandOptions) => {
       await runEvalCommand(

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { saveBundle } from '../../bundle/io.ts';
 import { UserError } from '../../errors.ts';
 import { type FitReport, fitBundle } from '../../pipeline/fit.ts';
-import { numberListOption, numberOption } from './collect.ts';
+import { numberListOption, numberOption } from '../options.ts';
 
 /** Parsed options of `fit`. */
 export interface FitCommandOptions {

@@ -4,13 +4,19 @@
  * options (a LYNX bundle, --delta) can be added without touching the engine or the streaming.
  */
 import type { Command } from 'commander';
-import { type ChatFormatOption, parseChatFormatOption } from '../../engine/chatFormats.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import type { Engine, SampleOptions, Session, StepResult } from '../../engine/types.ts';
-import { UserError } from '../../errors.ts';
+import {
+  chatFormatOption,
+  contextSizeOption,
+  type EngineCommandOptions,
+  numberOption,
+  threadsOption,
+  topKOption,
+} from '../options.ts';
 
 /** Parsed options of `generate`. */
-export interface GenerateCommandOptions {
+export interface GenerateCommandOptions extends EngineCommandOptions {
   model: string;
   prompt: string;
   system?: string;
@@ -19,10 +25,7 @@ export interface GenerateCommandOptions {
   topP: number;
   topK: number;
   seed: number;
-  chatFormat: ChatFormatOption;
   raw: boolean;
-  threads?: number;
-  contextSize?: number;
 }
 
 /** Where output goes (process streams in the CLI, buffers in tests). */
@@ -164,31 +167,6 @@ export async function runGenerate(o: GenerateCommandOptions, out: OutputSinks): 
   }
 }
 
-/** Parses a number option, or throws a UserError naming it. */
-function numberOption(name: string, opts: { integer?: boolean; min?: number; max?: number }) {
-  return (value: string): number => {
-    const x = Number(value);
-    const ok =
-      value.trim() !== '' &&
-      Number.isFinite(x) &&
-      (!opts.integer || Number.isInteger(x)) &&
-      (opts.min === undefined || x >= opts.min) &&
-      (opts.max === undefined || x <= opts.max);
-    if (!ok) {
-      const range = [
-        opts.min !== undefined ? `>= ${opts.min}` : '',
-        opts.max !== undefined ? `<= ${opts.max}` : '',
-      ]
-        .filter(Boolean)
-        .join(' and ');
-      throw new UserError(
-        `--${name} must be ${opts.integer ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, got "${value}"`,
-      );
-    }
-    return x;
-  };
-}
-
 /** Registers `generate`. */
 export function register(program: Command): void {
   program
@@ -210,30 +188,12 @@ export function register(program: Command): void {
       0.6,
     )
     .option('--top-p <p>', 'nucleus sampling mass', numberOption('top-p', { min: 0, max: 1 }), 0.95)
-    .option(
-      '--top-k <k>',
-      'keep the k most likely tokens (0 = all)',
-      numberOption('top-k', { integer: true, min: 0 }),
-      0,
-    )
+    .addOption(topKOption())
     .option('--seed <n>', 'sampling seed', numberOption('seed', { integer: true, min: 0 }), 0)
-    .option(
-      '--chat-format <name>',
-      'auto, chatml-think, deepseek-r1 or qwen3-thinking',
-      parseChatFormatOption,
-      'auto',
-    )
+    .addOption(chatFormatOption())
     .option('--raw', 'use the prompt as it is (no chat template)', false)
-    .option(
-      '--threads <n>',
-      'CPU threads (default: 1 for tiny models, else 2)',
-      numberOption('threads', { integer: true, min: 1 }),
-    )
-    .option(
-      '--context-size <n>',
-      'context size in tokens',
-      numberOption('context-size', { integer: true, min: 16 }),
-    )
+    .addOption(threadsOption())
+    .addOption(contextSizeOption())
     .action(async (prompt: string, opts: Omit<GenerateCommandOptions, 'prompt'>) => {
       await runGenerate(
         { ...opts, prompt },

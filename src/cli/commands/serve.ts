@@ -6,16 +6,22 @@
 import type { Command } from 'commander';
 import type { Bundle } from '../../bundle/Bundle.ts';
 import { loadBundle } from '../../bundle/io.ts';
-import { type ChatFormatOption, parseChatFormatOption } from '../../engine/chatFormats.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../../errors.ts';
 import { engineFingerprint } from '../../pipeline/fingerprint.ts';
 import type { LynxLevel } from '../../reason/policies/lynx.ts';
 import { ChatService } from '../../server/ChatService.ts';
 import { createServer } from '../../server/server.ts';
+import {
+  chatFormatOption,
+  contextSizeOption,
+  type EngineCommandOptions,
+  numberOption,
+  threadsOption,
+} from '../options.ts';
 
 /** Parsed options of `serve`. */
-export interface ServeOptions {
+export interface ServeOptions extends EngineCommandOptions {
   model: string;
   bundle?: string;
   delta?: number;
@@ -25,12 +31,9 @@ export interface ServeOptions {
   port: number;
   apiKey?: string;
   maxQueue: number;
-  contextSize?: number;
-  threads?: number;
   modelName?: string;
   temperature: number;
   topP: number;
-  chatFormat: ChatFormatOption;
   shutdownTimeout: number;
 }
 
@@ -102,25 +105,6 @@ export async function startServe(o: ServeOptions, log: (line: string) => void): 
   }
 }
 
-/** Parses a number option, or throws a UserError naming it. */
-function numberOption(name: string, opts: { integer?: boolean; min?: number; max?: number; open?: boolean }) {
-  return (value: string): number => {
-    const x = Number(value);
-    const inRange =
-      (opts.min === undefined || (opts.open ? x > opts.min : x >= opts.min)) &&
-      (opts.max === undefined || (opts.open ? x < opts.max : x <= opts.max));
-    if (value.trim() === '' || !Number.isFinite(x) || (opts.integer && !Number.isInteger(x)) || !inRange) {
-      const lo = opts.min === undefined ? '' : `${opts.open ? '>' : '>='} ${opts.min}`;
-      const hi = opts.max === undefined ? '' : `${opts.open ? '<' : '<='} ${opts.max}`;
-      const range = [lo, hi].filter(Boolean).join(' and ');
-      throw new UserError(
-        `--${name} must be ${opts.integer ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, got "${value}"`,
-      );
-    }
-    return x;
-  };
-}
-
 /** Registers `serve`. */
 export function register(program: Command): void {
   program
@@ -157,16 +141,8 @@ export function register(program: Command): void {
       numberOption('max-queue', { integer: true, min: 0 }),
       16,
     )
-    .option(
-      '--context-size <n>',
-      'context size in tokens',
-      numberOption('context-size', { integer: true, min: 16 }),
-    )
-    .option(
-      '--threads <n>',
-      'CPU threads (default: 1 for tiny models, else 2)',
-      numberOption('threads', { integer: true, min: 1 }),
-    )
+    .addOption(contextSizeOption())
+    .addOption(threadsOption())
     .option('--model-name <name>', 'model id clients pass as "model" (default: the file name)')
     .option(
       '-t, --temperature <t>',
@@ -175,12 +151,7 @@ export function register(program: Command): void {
       0.6,
     )
     .option('--top-p <p>', 'default nucleus mass', numberOption('top-p', { min: 0, max: 1 }), 0.95)
-    .option(
-      '--chat-format <name>',
-      'auto, chatml-think, deepseek-r1 or qwen3-thinking',
-      parseChatFormatOption,
-      'auto',
-    )
+    .addOption(chatFormatOption())
     .option(
       '--shutdown-timeout <s>',
       'seconds a running request may take to finish on SIGINT/SIGTERM',

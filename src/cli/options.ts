@@ -1,0 +1,89 @@
+/**
+ * Option parsers and option groups shared by the subcommands, so every command validates numbers
+ * the same way and names bad values with the same messages.
+ */
+import { Option } from 'commander';
+import { type ChatFormatOption, parseChatFormatOption } from '../engine/chatFormats.ts';
+import { UserError } from '../errors.ts';
+
+/** Bounds of a number option; `open` makes both bounds exclusive. */
+export interface NumberBounds {
+  integer?: boolean;
+  min?: number;
+  max?: number;
+  open?: boolean;
+}
+
+/** Parses a number option, or throws a UserError naming it. */
+export function numberOption(name: string, opts: NumberBounds) {
+  return (value: string): number => {
+    const x = Number(value);
+    const inRange =
+      (opts.min === undefined || (opts.open ? x > opts.min : x >= opts.min)) &&
+      (opts.max === undefined || (opts.open ? x < opts.max : x <= opts.max));
+    if (value.trim() === '' || !Number.isFinite(x) || (opts.integer && !Number.isInteger(x)) || !inRange) {
+      const lo = opts.min === undefined ? '' : `${opts.open ? '>' : '>='} ${opts.min}`;
+      const hi = opts.max === undefined ? '' : `${opts.open ? '<' : '<='} ${opts.max}`;
+      const range = [lo, hi].filter(Boolean).join(' and ');
+      throw new UserError(
+        `--${name} must be ${opts.integer ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, got "${value}"`,
+      );
+    }
+    return x;
+  };
+}
+
+/** Parses a comma-separated number list ("9,16,-1"), or throws a UserError naming the option. */
+export function numberListOption(name: string, opts: NumberBounds) {
+  const one = numberOption(name, opts);
+  return (value: string): number[] => {
+    const parts = value.split(',').map((s) => s.trim());
+    if (parts.length === 0 || parts.some((p) => p === '')) {
+      throw new UserError(`--${name} must be a comma-separated list of numbers, got "${value}"`);
+    }
+    return parts.map((p) => {
+      try {
+        return one(p);
+      } catch {
+        throw new UserError(
+          `--${name}: "${p}" in "${value}" is not ${opts.integer ? 'an integer' : 'a number'} in range`,
+        );
+      }
+    });
+  };
+}
+
+/** The parsed engine options that `threadsOption`, `contextSizeOption` and `chatFormatOption` declare. */
+export interface EngineCommandOptions {
+  threads?: number;
+  contextSize?: number;
+  chatFormat: ChatFormatOption;
+}
+
+/** --threads: CPU threads of the llama.cpp engine. */
+export function threadsOption(): Option {
+  return new Option('--threads <n>', 'CPU threads (default: 1 for tiny models, else 2)').argParser(
+    numberOption('threads', { integer: true, min: 1 }),
+  );
+}
+
+/** --context-size: the engine's context in tokens. */
+export function contextSizeOption(): Option {
+  return new Option('--context-size <n>', 'context size in tokens').argParser(
+    numberOption('context-size', { integer: true, min: 16 }),
+  );
+}
+
+/** --chat-format: which chat template wraps the prompt ('auto' reads the model's). */
+export function chatFormatOption(): Option {
+  return new Option('--chat-format <name>', 'auto, chatml-think, deepseek-r1 or qwen3-thinking')
+    .argParser(parseChatFormatOption)
+    .default('auto');
+}
+
+/** --top-k: the same meaning and default wherever a command samples per token. */
+export function topKOption(): Option {
+  return new Option('--top-k <k>', 'keep the k most likely tokens (0 = all)')
+    .argParser(numberOption('top-k', { integer: true, min: 0 }))
+    .default(0);
+}
