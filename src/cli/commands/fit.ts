@@ -5,19 +5,11 @@
 import type { Command } from 'commander';
 import { saveBundle } from '../../bundle/io.ts';
 import { UserError } from '../../errors.ts';
-import { type FitReport, fitBundle } from '../../pipeline/fit.ts';
+import { type FitBundleOptions, type FitReport, fitBundle } from '../../pipeline/fit.ts';
 import { numberListOption, numberOption } from '../options.ts';
 
-/** Parsed options of `fit`. */
-export interface FitCommandOptions {
-  train: string;
-  calib: string;
-  probe: 'mlp' | 'logreg';
-  deltas: number[];
-  alphas: number[];
-  epsilon: number;
-  seed: number;
-  valFraction: number;
+/** Parsed options of `fit`: `fitBundle`'s (every default filled in by the flags), `--no-scores` and the bundle path. */
+export interface FitCommandOptions extends Required<Omit<FitBundleOptions, 'keepScores'>> {
   scores: boolean;
   out: string;
 }
