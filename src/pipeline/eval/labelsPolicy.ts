@@ -7,6 +7,7 @@
  */
 import type { AnswerKind } from '../../answers/grade.ts';
 import { gradeAnswer } from '../../answers/grade.ts';
+import { gradeForcedExitAtCue } from '../../reason/policies/oracle.ts';
 import { CONTINUE, type ExitPolicy, type PolicyDefaults } from '../../reason/types.ts';
 
 /** A never-exiting policy that labels every cue by a graded forced exit. */
@@ -15,13 +16,7 @@ export function cueLabelPolicy(kind: AnswerKind, gold: string, defaults?: Policy
     name: 'labels',
     ...(defaults ? { defaults } : {}),
     onCue: async (ctx, _cue, record) => {
-      const trial = await ctx.trial({
-        suffix: ctx.exitCue,
-        maxTokens: ctx.answerMaxTokens,
-        stopOnClose: ctx.answerStopOnClose,
-        charged: false,
-      });
-      record.details = { correct: gradeAnswer(kind, ctx.exitCue + trial.text, gold), answer: trial.text };
+      await gradeForcedExitAtCue(ctx, record, (text) => gradeAnswer(kind, text, gold));
       return CONTINUE;
     },
   };

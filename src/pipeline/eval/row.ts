@@ -1,5 +1,11 @@
 /** One line of an eval's `results.jsonl`: a method's run on one problem, or the cue-label pass. */
-import type { ExitReason, FinishReason, TokenCounts, TraceTimings } from '../../reason/types.ts';
+import type {
+  ExitReason,
+  FinishReason,
+  TokenCounts,
+  TraceCueEvent,
+  TraceTimings,
+} from '../../reason/types.ts';
 import type { OptionValue } from './methodSpec.ts';
 
 /** Row format version (bumped on incompatible changes). */
@@ -8,20 +14,10 @@ export const EVAL_ROW_VERSION = 1;
 /** The label of the cue-label pass rows (never a method label: it has a reserved prefix). */
 export const LABELS_ROW = '@labels';
 
-/** A cue event as stored: where it was, what the policy saw and did. */
-export interface RowCueEvent {
-  /** Thinking tokens before the cue token (the loop's `position`). */
-  position: number;
+/** A cue event as stored: the trace's cue event plus where it is in the thinking text. */
+export interface RowCueEvent extends TraceCueEvent {
   /** Characters of the thinking text up to and including the cue token (see `EvalRow.thinkingText`). */
   char: number;
-  cue: string;
-  text: string;
-  exit: boolean;
-  /** LYNX: probe probability and conformal set. */
-  p?: number;
-  set?: number[];
-  /** Labels pass / oracle: whether a forced exit here is correct; DEER: confidence; ... */
-  details?: Record<string, number | string | boolean>;
 }
 
 /** One result row. */

@@ -7,7 +7,27 @@
  */
 import { type AnswerKind, gradeAnswer } from '../../answers/grade.ts';
 import { UserError } from '../../errors.ts';
-import { CONTINUE, type ExitPolicy } from '../types.ts';
+import { CONTINUE, type ExitPolicy, type PolicyContext, type TraceCueEvent, type Trial } from '../types.ts';
+
+/**
+ * Decodes the forced exit LYNX would run at this cue (uncharged look-ahead), grades it and records
+ * `{ correct, answer }` in the cue event; the oracle and the eval's cue-label pass share it.
+ */
+export async function gradeForcedExitAtCue(
+  ctx: PolicyContext,
+  record: TraceCueEvent,
+  isCorrect: (answerText: string) => boolean,
+): Promise<{ trial: Trial; correct: boolean }> {
+  const trial = await ctx.trial({
+    suffix: ctx.exitCue,
+    maxTokens: ctx.answerMaxTokens,
+    stopOnClose: ctx.answerStopOnClose,
+    charged: false,
+  });
+  const correct = isCorrect(ctx.exitCue + trial.text);
+  record.details = { correct, answer: trial.text };
+  return { trial, correct };
+}
 
 /** Options of `oraclePolicy`: a grader, or an answer kind and gold answer for `gradeAnswer`. */
 export type OracleOptions =
@@ -24,14 +44,7 @@ export function oraclePolicy(opts: OracleOptions): ExitPolicy {
   return {
     name: 'oracle',
     onCue: async (ctx, _cue, record) => {
-      const trial = await ctx.trial({
-        suffix: ctx.exitCue,
-        maxTokens: ctx.answerMaxTokens,
-        stopOnClose: ctx.answerStopOnClose,
-        charged: false,
-      });
-      const correct = isCorrect(ctx.exitCue + trial.text);
-      record.details = { correct, answer: trial.text };
+      const { trial, correct } = await gradeForcedExitAtCue(ctx, record, isCorrect);
       return correct ? { action: 'exit', reuse: trial } : CONTINUE;
     },
   };
