@@ -63,6 +63,21 @@ function valuesClose(a: Complexish, b: Complexish): boolean {
  * declared by one answer (`f(x)` makes `f` a function) cannot change how the next one parses.
  */
 export function symbolicEquivalent(a: string, b: string): boolean | undefined {
+  return compareParsed(a, b, (ea, eb) => {
+    const decided = ea.isEqual(eb);
+    return decided !== undefined ? decided : numericallyEqual(ea, eb);
+  });
+}
+
+/**
+ * Parses both answers in a fresh scope and compares them with `compare`; undefined when either is
+ * too costly, unparsable or invalid, or the comparison throws.
+ */
+function compareParsed(
+  a: string,
+  b: string,
+  compare: (ea: Expr, eb: Expr) => boolean | undefined,
+): boolean | undefined {
   if (tooCostly(a) || tooCostly(b)) return undefined;
   const ce = computeEngine();
   ce.pushScope();
@@ -70,9 +85,7 @@ export function symbolicEquivalent(a: string, b: string): boolean | undefined {
     const ea = ce.parse(a);
     const eb = ce.parse(b);
     if (!ea || !eb || !ea.isValid || !eb.isValid) return undefined;
-    const decided = ea.isEqual(eb);
-    if (decided !== undefined) return decided;
-    return numericallyEqual(ea, eb);
+    return compare(ea, eb);
   } catch {
     return undefined;
   } finally {
@@ -103,13 +116,7 @@ function numericallyEqual(ea: Expr, eb: Expr): boolean | undefined {
  * `5x-7y=0` and `10x-14y=0` moved to one side), checked at random points. Undefined if undecidable.
  */
 export function proportional(a: string, b: string): boolean | undefined {
-  if (tooCostly(a) || tooCostly(b)) return undefined;
-  const ce = computeEngine();
-  ce.pushScope();
-  try {
-    const ea = ce.parse(a);
-    const eb = ce.parse(b);
-    if (!ea || !eb || !ea.isValid || !eb.isValid) return undefined;
+  return compareParsed(a, b, (ea, eb) => {
     const names = [...new Set([...ea.unknowns, ...eb.unknowns])].sort();
     if (names.length === 0 || names.length > 6) return undefined;
     const rng = new SeededRandom(0xface);
@@ -127,9 +134,5 @@ export function proportional(a: string, b: string): boolean | undefined {
       agreeing++;
     }
     return agreeing >= 3 && ratio !== 0 ? true : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    ce.popScope();
-  }
+  });
 }
