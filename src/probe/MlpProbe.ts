@@ -147,21 +147,7 @@ export class MlpProbe implements Classifier {
         const count = Math.min(B, nTrain - start);
         for (let i = 0; i < count; i++) inOffs[i] = order[start + i] * x.cols;
         // Forward.
-        for (let l = 0; l < L; l++) {
-          const input = l === 0 ? x.data : acts[l - 1];
-          const offs = l === 0 ? inOffs : hidOffs[l];
-          forwardDense(
-            input,
-            offs,
-            count,
-            sizes[l],
-            this.weights[l],
-            this.biases[l],
-            sizes[l + 1],
-            acts[l],
-            l < L - 1,
-          );
-        }
+        this.forwardBatch(x.data, inOffs, hidOffs, count, acts);
         // Output delta for weighted log loss: w_i (σ(z_i) - y_i).
         let swBatch = 0;
         const out = acts[L - 1];
@@ -284,6 +270,35 @@ export class MlpProbe implements Classifier {
     return den > 0 ? num / den : 0;
   }
 
+  /**
+   * Forward pass of `count` rows through every layer (ReLU on hidden layers): input row i starts at
+   * `input[inOffs[i]]`; layer l writes `acts[l]` (count × sizes[l + 1]), whose rows the next layer
+   * reads at `hidOffs[l + 1]`.
+   */
+  private forwardBatch(
+    input: Float32Array,
+    inOffs: Int32Array,
+    hidOffs: Int32Array[],
+    count: number,
+    acts: Float32Array[],
+  ): void {
+    const sizes = this.layerSizes;
+    const L = sizes.length - 1;
+    for (let l = 0; l < L; l++) {
+      forwardDense(
+        l === 0 ? input : acts[l - 1],
+        l === 0 ? inOffs : hidOffs[l],
+        count,
+        sizes[l],
+        this.weights[l],
+        this.biases[l],
+        sizes[l + 1],
+        acts[l],
+        l < L - 1,
+      );
+    }
+  }
+
   /** P(label 1) for selected rows of a packed matrix, in blocks. */
   private predictRows(x: Matrix, idx: Int32Array): Float64Array {
     const sizes = this.layerSizes;
@@ -296,19 +311,7 @@ export class MlpProbe implements Classifier {
     for (let start = 0; start < idx.length; start += B) {
       const count = Math.min(B, idx.length - start);
       for (let i = 0; i < count; i++) offs[i] = idx[start + i] * x.cols;
-      for (let l = 0; l < L; l++) {
-        forwardDense(
-          l === 0 ? x.data : acts[l - 1],
-          l === 0 ? offs : hidOffs[l],
-          count,
-          sizes[l],
-          this.weights[l],
-          this.biases[l],
-          sizes[l + 1],
-          acts[l],
-          l < L - 1,
-        );
-      }
+      this.forwardBatch(x.data, offs, hidOffs, count, acts);
       for (let i = 0; i < count; i++) out[start + i] = sigmoid(acts[L - 1][i]);
     }
     return out;
