@@ -3,17 +3,17 @@
  * transformer on R1-style conversations (loss on the assistant turn only), then a GGUF export that
  * llama.cpp runs. Deterministic under a seed; resumable from its checkpoint.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadCheckpoint } from '../model/checkpoint.ts';
 import { type ModelConfig, resolveConfig } from '../model/config.ts';
-import { exportGguf } from '../model/ggufModel.ts';
+import { exportGguf, loadGgufModel } from '../model/ggufModel.ts';
 import { ModelParams } from '../model/params.ts';
 import { createRuntime } from '../model/runtime.ts';
 import { type TrainLogEntry, trainLoop } from '../model/train.ts';
 import { SeededRandom } from '../random/SeededRandom.ts';
 import { TESTBED_CHAT_TEMPLATE } from './chatFormat.ts';
-import { type BpeTokenizer, trainBpe } from './tokenizer/index.ts';
+import { BpeTokenizer, trainBpe } from './tokenizer/index.ts';
 import { buildCorpus, type CorpusItem } from './traces/index.ts';
 
 /** Everything that determines a testbed model. */
@@ -37,7 +37,7 @@ export interface TestbedTrainOptions {
   checkpoint: string;
   checkpointEvery: number;
   logEvery: number;
-  /** Continue from the weights of this checkpoint with a fresh schedule ('' = random init). */
+  /** Continue from the weights of this checkpoint or testbed GGUF with a fresh schedule ('' = random init). */
   initFrom: string;
 }
 
@@ -104,6 +104,17 @@ export function makeBatch(
   return { tokens, mask };
 }
 
+/** The tokenizer JSON written beside a testbed GGUF. */
+export function tokenizerPathOf(ggufPath: string): string {
+  return ggufPath.replace(/\.gguf$/, '.tokenizer.json');
+}
+
+/** Weights to continue from: a training checkpoint, or an exported testbed GGUF (f32). */
+async function initialWeights(path: string): Promise<Float32Array> {
+  if (!path.endsWith('.gguf')) return loadCheckpoint(path).params;
+  return Float32Array.from((await loadGgufModel(path, { kernels: 'ts' })).params.flat);
+}
+
 /** Learns the testbed vocabulary from a training-split corpus. */
 export function trainTestbedTokenizer(
   opts: Pick<TestbedTrainOptions, 'seed' | 'tokenizerCorpus' | 'vocabSize'>,
@@ -120,7 +131,11 @@ export async function trainTestbed(
   opts: TestbedTrainOptions,
   onLog: (e: TrainLogEntry) => void,
 ): Promise<{ config: ModelConfig; log: TrainLogEntry[]; seconds: number; tokenizer: BpeTokenizer }> {
-  const tokenizer = trainTestbedTokenizer(opts);
+  // Continuing from a GGUF keeps its vocabulary: re-learning merges on a changed corpus would renumber tokens.
+  const tokenizer =
+    opts.initFrom.endsWith('.gguf') && existsSync(tokenizerPathOf(opts.initFrom))
+      ? BpeTokenizer.fromJSON(JSON.parse(readFileSync(tokenizerPathOf(opts.initFrom), 'utf8')))
+      : trainTestbedTokenizer(opts);
   const config = resolveConfig({
     vocabSize: tokenizer.vocabSize,
     dim: opts.dim,
@@ -148,7 +163,7 @@ export async function trainTestbed(
       onLog(e);
     },
     checkpoint: { path: opts.checkpoint, every: opts.checkpointEvery },
-    initFrom: opts.initFrom ? loadCheckpoint(opts.initFrom).params : undefined,
+    initFrom: opts.initFrom ? await initialWeights(opts.initFrom) : undefined,
     meta: { testbed: opts },
   });
   mkdirSync(dirname(opts.out), { recursive: true });
@@ -157,7 +172,7 @@ export async function trainTestbed(
     name: 'lynx-exit testbed',
     type: 'f32',
   });
-  writeFileSync(opts.out.replace(/\.gguf$/, '.tokenizer.json'), `${JSON.stringify(tokenizer.toJSON())}\n`);
+  writeFileSync(tokenizerPathOf(opts.out), `${JSON.stringify(tokenizer.toJSON())}\n`);
   return { config, log, seconds: result.seconds, tokenizer };
 }
 
