@@ -19,6 +19,9 @@ export interface ArithOp {
 export interface ArithData {
   start: number;
   ops: ArithOp[];
+  /** The question's wording of each operation; the trace repeats it before computing, so a tiny
+   * model can find its place in the question by matching text (an induction-head pattern). */
+  phrases?: string[];
 }
 
 const LIMIT = 30;
@@ -67,7 +70,7 @@ function opPhrase(o: ArithOp, rng: SeededRandom): string {
 
 /** Writes the question for arith data. */
 export function arithQuestion(d: ArithData, rng: SeededRandom): string {
-  const ph = d.ops.map((o) => opPhrase(o, rng));
+  const ph = d.phrases ?? d.ops.map((o) => opPhrase(o, rng));
   const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
   switch (rng.int(4)) {
     case 0:
@@ -84,12 +87,13 @@ export function arithQuestion(d: ArithData, rng: SeededRandom): string {
 /** Builds an arith problem (without id). */
 export function arithProblem(d: ArithData, rng: SeededRandom): Omit<Problem, 'id'> {
   const gold = d.ops.reduce(applyArith, d.start);
+  const withPhrases: ArithData = { ...d, phrases: d.phrases ?? d.ops.map((o) => opPhrase(o, rng)) };
   return {
     family: 'arith',
-    question: arithQuestion(d, rng),
+    question: arithQuestion(withPhrases, rng),
     gold: String(gold),
     canonical: `arith:${d.start}${d.ops.map((o) => o.op + o.k).join('')}`,
-    data: d,
+    data: withPhrases,
   };
 }
 
@@ -117,13 +121,9 @@ export const arithLogic: FamilyLogic<number> = {
   step: (p, i, v, out, rng) => {
     const o = data(p).ops[i];
     const conn = i === 0 ? 'First' : rng.pick(CONNECTORS.slice(1));
-    const verb = o.op === '+' ? `add ${o.k}` : o.op === '-' ? `subtract ${o.k}` : `multiply by ${o.k}`;
-    return rng.pick([
-      `${conn}, ${verb}: ${expr(v, o)} = ${out}.`,
-      `${expr(v, o)} = ${out}.`,
-      `${conn} ${verb}, so ${expr(v, o)} = ${out}.`,
-      `${conn}, ${expr(v, o)} = ${out}.`,
-    ]);
+    const verb =
+      data(p).phrases?.[i] ?? (o.op === '+' ? `add ${o.k}` : o.op === '-' ? `subtract ${o.k}` : `multiply by ${o.k}`);
+    return rng.pick([`${conn}, ${verb}: ${expr(v, o)} = ${out}.`, `${conn} ${verb}, so ${expr(v, o)} = ${out}.`]);
   },
   redo: (p, i, v, out) => `${expr(v, data(p).ops[i])} = ${out}`,
   correction: (p, i, v, wrong, right, rng) => {
