@@ -4,8 +4,14 @@
  * options (a LYNX bundle, --delta) can be added without touching the engine or the streaming.
  */
 import type { Command } from 'commander';
+import { loadBundle } from '../../bundle/index.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import type { Engine, SampleOptions, Session, StepResult } from '../../engine/types.ts';
+import { UserError } from '../../errors.ts';
+import { engineFingerprint } from '../../pipeline/fingerprint.ts';
+import { type LynxLevel, lynxPolicy } from '../../reason/policies/lynx.ts';
+import { runReasoning } from '../../reason/runReasoning.ts';
+import type { ExitPolicy, ReasoningTrace } from '../../reason/types.ts';
 import {
   chatFormatOption,
   contextSizeOption,
@@ -26,6 +32,11 @@ export interface GenerateCommandOptions extends EngineCommandOptions {
   topK: number;
   seed: number;
   raw: boolean;
+  /** LYNX bundle: exit thinking early at the level below. */
+  bundle?: string;
+  delta?: number;
+  alpha?: number;
+  epsilon?: number;
 }
 
 /** Where output goes (process streams in the CLI, buffers in tests). */
@@ -154,6 +165,9 @@ export async function runGenerate(o: GenerateCommandOptions, out: OutputSinks): 
     gpu: false,
   });
   try {
+    if (o.bundle) return await runLynxGenerate(engine, o, out);
+    if (o.delta !== undefined || o.alpha !== undefined)
+      throw new UserError('--delta / --alpha need a LYNX bundle (--bundle B.lynx.json)');
     const result = await generateText(engine, buildPrompt(engine, o), {
       maxTokens: o.maxTokens,
       sample: { temperature: o.temperature, topP: o.topP, topK: o.topK, seed: o.seed },
@@ -165,6 +179,73 @@ export async function runGenerate(o: GenerateCommandOptions, out: OutputSinks): 
   } finally {
     await engine.dispose();
   }
+}
+
+/** The LYNX level from the flags (δ 0.1 when neither is given). */
+function lynxLevelOf(o: GenerateCommandOptions): LynxLevel {
+  if (o.delta !== undefined && o.alpha !== undefined)
+    throw new UserError('give either --delta or --alpha, not both');
+  if (o.epsilon !== undefined && o.alpha === undefined) throw new UserError('--epsilon goes with --alpha');
+  if (o.alpha !== undefined)
+    return { alpha: o.alpha, ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}) };
+  return { delta: o.delta ?? 0.1 };
+}
+
+/**
+ * Generation with LYNX early exit, through the same reasoning loop as eval and the server. A cue
+ * exit rolls the cue token back, so one thinking token is held back before it is printed.
+ */
+async function runLynxGenerate(
+  engine: LlamaCppEngine,
+  o: GenerateCommandOptions,
+  out: OutputSinks,
+): Promise<GenerationResult> {
+  const bundle = await loadBundle(o.bundle!, { expectFingerprint: engineFingerprint(engine) });
+  const base = lynxPolicy({ bundle, ...lynxLevelOf(o) });
+  let exiting = false;
+  const policy: ExitPolicy = {
+    ...base,
+    onCue: async (ctx, cue, record, state) => {
+      const d = await base.onCue!(ctx, cue, record, state);
+      if (d.action === 'exit') exiting = true;
+      return d;
+    },
+  };
+  let held: string | null = null;
+  let answerStarted = false;
+  const started = performance.now();
+  const trace: ReasoningTrace = await runReasoning(engine, buildPrompt(engine, o), policy, {
+    sample: { temperature: o.temperature, topP: o.topP, topK: o.topK, seed: o.seed },
+    maxTokens: o.maxTokens,
+    onToken: ({ piece, role }) => {
+      if (role === 'probe') return;
+      if (role === 'answer' && !answerStarted) {
+        answerStarted = true;
+        if (held !== null && !exiting) out.stdout(held);
+        held = null;
+        if (exiting) out.stdout(bundle.data.exitCue);
+      }
+      if (role === 'answer') return out.stdout(piece);
+      if (held !== null) out.stdout(held);
+      held = piece;
+    },
+  });
+  if (held !== null && !exiting) out.stdout(held);
+  out.stdout('\n');
+  const seconds = (performance.now() - started) / 1000;
+  const c = trace.counts;
+  out.stderr(
+    `[generate] ${trace.exit.reason === 'cue-exit' ? `LYNX exit at thinking token ${trace.exit.position}` : `no early exit (${trace.exit.reason})`}; ` +
+      `thinking ${c.keptThinking} tok, answer ${c.answer} tok, ${seconds.toFixed(2)} s\n`,
+  );
+  return {
+    tokens: trace.tokens.filter((t) => t.kept && t.role !== 'probe').map((t) => t.token),
+    text: trace.text,
+    stop: trace.exit.reason === 'cue-exit' ? 'hook' : trace.finish === 'length' ? 'max-tokens' : 'eog',
+    promptTokens: engine.tokenize(buildPrompt(engine, o), { special: true }).length,
+    prefillSeconds: 0,
+    decodeSeconds: seconds,
+  };
 }
 
 /** Registers `generate`. */
@@ -192,6 +273,22 @@ export function register(program: Command): void {
     .option('--seed <n>', 'sampling seed', numberOption('seed', { integer: true, min: 0 }), 0)
     .addOption(chatFormatOption())
     .option('--raw', 'use the prompt as it is (no chat template)', false)
+    .option('-b, --bundle <file>', 'LYNX bundle (*.lynx.json): exit thinking early when it is safe')
+    .option(
+      '--delta <d>',
+      'per-cue risk level δ (default 0.1)',
+      numberOption('delta', { min: 0, max: 1, open: true }),
+    )
+    .option(
+      '--alpha <a>',
+      'per-trajectory risk level α instead of δ',
+      numberOption('alpha', { min: 0, max: 1, open: true }),
+    )
+    .option(
+      '--epsilon <e>',
+      'with --alpha: failure probability ε',
+      numberOption('epsilon', { min: 0, max: 1, open: true }),
+    )
     .addOption(threadsOption())
     .addOption(contextSizeOption())
     .action(async (prompt: string, opts: Omit<GenerateCommandOptions, 'prompt'>) => {
