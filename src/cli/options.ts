@@ -5,6 +5,7 @@
 import { Option } from 'commander';
 import { type ChatFormatOption, parseChatFormatOption } from '../engine/chatFormats.ts';
 import { UserError } from '../errors.ts';
+import type { LynxLevel } from '../reason/policies/lynx.ts';
 
 /** Bounds of a number option; `open` makes both bounds exclusive. */
 export interface NumberBounds {
@@ -86,4 +87,14 @@ export function topKOption(): Option {
   return new Option('--top-k <k>', 'keep the k most likely tokens (0 = all)')
     .argParser(numberOption('top-k', { integer: true, min: 0 }))
     .default(0);
+}
+
+/** The LYNX risk level from --delta / --alpha / --epsilon (δ 0.1 when neither is given). */
+export function lynxLevelFromFlags(o: { delta?: number; alpha?: number; epsilon?: number }): LynxLevel {
+  if (o.delta !== undefined && o.alpha !== undefined)
+    throw new UserError('give either --delta (per-cue risk) or --alpha (per-trajectory risk), not both');
+  if (o.epsilon !== undefined && o.alpha === undefined) throw new UserError('--epsilon goes with --alpha');
+  if (o.alpha !== undefined)
+    return { alpha: o.alpha, ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}) };
+  return { delta: o.delta ?? 0.1 };
 }

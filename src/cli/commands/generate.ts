@@ -9,13 +9,14 @@ import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import type { Engine, SampleOptions, Session, StepResult } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
 import { engineFingerprint } from '../../pipeline/fingerprint.ts';
-import { type LynxLevel, lynxPolicy } from '../../reason/policies/lynx.ts';
+import { lynxPolicy } from '../../reason/policies/lynx.ts';
 import { runReasoning } from '../../reason/runReasoning.ts';
 import type { ExitPolicy, ReasoningTrace } from '../../reason/types.ts';
 import {
   chatFormatOption,
   contextSizeOption,
   type EngineCommandOptions,
+  lynxLevelFromFlags,
   numberOption,
   threadsOption,
   topKOption,
@@ -181,16 +182,6 @@ export async function runGenerate(o: GenerateCommandOptions, out: OutputSinks): 
   }
 }
 
-/** The LYNX level from the flags (δ 0.1 when neither is given). */
-function lynxLevelOf(o: GenerateCommandOptions): LynxLevel {
-  if (o.delta !== undefined && o.alpha !== undefined)
-    throw new UserError('give either --delta or --alpha, not both');
-  if (o.epsilon !== undefined && o.alpha === undefined) throw new UserError('--epsilon goes with --alpha');
-  if (o.alpha !== undefined)
-    return { alpha: o.alpha, ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}) };
-  return { delta: o.delta ?? 0.1 };
-}
-
 /**
  * Generation with LYNX early exit, through the same reasoning loop as eval and the server. A cue
  * exit rolls the cue token back, so one thinking token is held back before it is printed.
@@ -201,7 +192,7 @@ async function runLynxGenerate(
   out: OutputSinks,
 ): Promise<GenerationResult> {
   const bundle = await loadBundle(o.bundle!, { expectFingerprint: engineFingerprint(engine) });
-  const base = lynxPolicy({ bundle, ...lynxLevelOf(o) });
+  const base = lynxPolicy({ bundle, ...lynxLevelFromFlags(o) });
   let exiting = false;
   const policy: ExitPolicy = {
     ...base,

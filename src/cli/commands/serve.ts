@@ -9,13 +9,13 @@ import { loadBundle } from '../../bundle/io.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../../errors.ts';
 import { engineFingerprint } from '../../pipeline/fingerprint.ts';
-import type { LynxLevel } from '../../reason/policies/lynx.ts';
 import { ChatService } from '../../server/ChatService.ts';
 import { createServer } from '../../server/server.ts';
 import {
   chatFormatOption,
   contextSizeOption,
   type EngineCommandOptions,
+  lynxLevelFromFlags,
   numberOption,
   threadsOption,
 } from '../options.ts';
@@ -43,19 +43,9 @@ export interface RunningServe {
   stop(): Promise<void>;
 }
 
-/** The default risk level from the flags (δ 0.1 when neither is given). */
-function levelOf(o: ServeOptions): LynxLevel {
-  if (o.delta !== undefined && o.alpha !== undefined)
-    throw new UserError('give either --delta (per-cue risk) or --alpha (per-trajectory risk), not both');
-  if (o.epsilon !== undefined && o.alpha === undefined) throw new UserError('--epsilon goes with --alpha');
-  if (o.alpha !== undefined)
-    return { alpha: o.alpha, ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}) };
-  return { delta: o.delta ?? 0.1 };
-}
-
 /** Loads the model (and bundle), starts listening and reports to `log`. */
 export async function startServe(o: ServeOptions, log: (line: string) => void): Promise<RunningServe> {
-  const level = levelOf(o);
+  const level = lynxLevelFromFlags(o);
   if (!o.bundle && (o.delta !== undefined || o.alpha !== undefined))
     throw new UserError('--delta / --alpha need a LYNX bundle (--bundle B.lynx.json)');
   const engine = await LlamaCppEngine.load(o.model, {
