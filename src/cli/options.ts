@@ -98,3 +98,18 @@ export function lynxLevelFromFlags(o: { delta?: number; alpha?: number; epsilon?
     return { alpha: o.alpha, ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}) };
   return { delta: o.delta ?? 0.1 };
 }
+
+/** The --delta / --alpha / --epsilon options; `prefix` words the help (e.g. "default " for a server). */
+export function lynxLevelOptions(prefix = ''): Option[] {
+  return [
+    new Option('--delta <d>', `${prefix}per-cue risk level δ (default 0.1)`).argParser(
+      numberOption('delta', { min: 0, max: 1, open: true }),
+    ),
+    new Option('--alpha <a>', `${prefix}per-trajectory risk level α instead of δ`).argParser(
+      numberOption('alpha', { min: 0, max: 1, open: true }),
+    ),
+    new Option('--epsilon <e>', 'with --alpha: confidence 1−ε of the α guarantee').argParser(
+      numberOption('epsilon', { min: 0, max: 1, open: true }),
+    ),
+  ];
+}

@@ -17,6 +17,7 @@ import {
   contextSizeOption,
   type EngineCommandOptions,
   lynxLevelFromFlags,
+  lynxLevelOptions,
   numberOption,
   threadsOption,
   topKOption,
@@ -241,6 +242,7 @@ async function runLynxGenerate(
 
 /** Registers `generate`. */
 export function register(program: Command): void {
+  const [delta, alpha, epsilon] = lynxLevelOptions('');
   program
     .command('generate')
     .description('stream a generation from a GGUF model (llama.cpp, CPU)')
@@ -265,21 +267,9 @@ export function register(program: Command): void {
     .addOption(chatFormatOption())
     .option('--raw', 'use the prompt as it is (no chat template)', false)
     .option('-b, --bundle <file>', 'LYNX bundle (*.lynx.json): exit thinking early when it is safe')
-    .option(
-      '--delta <d>',
-      'per-cue risk level δ (default 0.1)',
-      numberOption('delta', { min: 0, max: 1, open: true }),
-    )
-    .option(
-      '--alpha <a>',
-      'per-trajectory risk level α instead of δ',
-      numberOption('alpha', { min: 0, max: 1, open: true }),
-    )
-    .option(
-      '--epsilon <e>',
-      'with --alpha: failure probability ε',
-      numberOption('epsilon', { min: 0, max: 1, open: true }),
-    )
+    .addOption(delta)
+    .addOption(alpha)
+    .addOption(epsilon)
     .addOption(threadsOption())
     .addOption(contextSizeOption())
     .action(async (prompt: string, opts: Omit<GenerateCommandOptions, 'prompt'>) => {

@@ -16,6 +16,7 @@ import {
   contextSizeOption,
   type EngineCommandOptions,
   lynxLevelFromFlags,
+  lynxLevelOptions,
   numberOption,
   threadsOption,
 } from '../options.ts';
@@ -97,26 +98,15 @@ export async function startServe(o: ServeOptions, log: (line: string) => void): 
 
 /** Registers `serve`. */
 export function register(program: Command): void {
+  const [delta, alpha, epsilon] = lynxLevelOptions('default ');
   program
     .command('serve')
     .description('OpenAI-compatible HTTP server (POST /v1/chat/completions) with LYNX early exit')
     .requiredOption('-m, --model <file>', 'GGUF model file')
     .option('-b, --bundle <file>', 'LYNX bundle (*.lynx.json) for this model; without it exit is off')
-    .option(
-      '--delta <d>',
-      'default per-cue risk level δ (default 0.1)',
-      numberOption('delta', { min: 0, max: 1, open: true }),
-    )
-    .option(
-      '--alpha <a>',
-      'default per-trajectory risk level α instead of δ',
-      numberOption('alpha', { min: 0, max: 1, open: true }),
-    )
-    .option(
-      '--epsilon <e>',
-      'confidence 1−ε of the α guarantee',
-      numberOption('epsilon', { min: 0, max: 1, open: true }),
-    )
+    .addOption(delta)
+    .addOption(alpha)
+    .addOption(epsilon)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option(
       '-p, --port <n>',
