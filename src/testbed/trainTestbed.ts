@@ -104,9 +104,9 @@ export function makeBatch(
   return { tokens, mask };
 }
 
-/** The tokenizer JSON written beside a testbed GGUF. */
-export function tokenizerPathOf(ggufPath: string): string {
-  return ggufPath.replace(/\.gguf$/, '.tokenizer.json');
+/** The tokenizer JSON written beside a testbed GGUF (or a training checkpoint). */
+export function tokenizerPathOf(path: string): string {
+  return path.endsWith('.gguf') ? path.replace(/\.gguf$/, '.tokenizer.json') : `${path}.tokenizer.json`;
 }
 
 /** Weights to continue from: a training checkpoint, or an exported testbed GGUF (f32). */
@@ -147,6 +147,7 @@ export async function trainTestbed(
   });
   const log: TrainLogEntry[] = [];
   mkdirSync(dirname(opts.checkpoint), { recursive: true });
+  writeFileSync(tokenizerPathOf(opts.checkpoint), `${JSON.stringify(tokenizer.toJSON())}\n`);
   const result = await trainLoop({
     config,
     batchSize: opts.batchSize,
@@ -166,14 +167,19 @@ export async function trainTestbed(
     initFrom: opts.initFrom ? await initialWeights(opts.initFrom) : undefined,
     meta: { testbed: opts },
   });
-  mkdirSync(dirname(opts.out), { recursive: true });
-  await exportGguf(opts.out, result.params, {
+  await writeTestbedModel(opts.out, result.params, tokenizer, 'lynx-exit testbed');
+  return { config, log, seconds: result.seconds, tokenizer };
+}
+
+/** Writes a testbed GGUF (f32) and its tokenizer JSON beside it. */
+async function writeTestbedModel(out: string, params: ModelParams, tokenizer: BpeTokenizer, name: string) {
+  mkdirSync(dirname(out), { recursive: true });
+  await exportGguf(out, params, {
     tokenizer: tokenizer.toGguf({ chatTemplate: TESTBED_CHAT_TEMPLATE }),
-    name: 'lynx-exit testbed',
+    name,
     type: 'f32',
   });
-  writeFileSync(tokenizerPathOf(opts.out), `${JSON.stringify(tokenizer.toJSON())}\n`);
-  return { config, log, seconds: result.seconds, tokenizer };
+  writeFileSync(tokenizerPathOf(out), `${JSON.stringify(tokenizer.toJSON())}\n`);
 }
 
 /** Exports a training checkpoint as a testbed GGUF (to inspect a model before training ends). */
@@ -183,15 +189,14 @@ export async function exportTestbedCheckpoint(
   opts: Pick<TestbedTrainOptions, 'seed' | 'tokenizerCorpus' | 'vocabSize'>,
 ): Promise<number> {
   const ck = loadCheckpoint(checkpointPath);
-  const tokenizer = trainTestbedTokenizer(opts);
+  // The vocabulary the run trained with (saved beside the checkpoint); re-learning it would renumber
+  // tokens whenever the data generator or --init-from changed it.
+  const saved = tokenizerPathOf(checkpointPath);
+  const tokenizer = existsSync(saved)
+    ? BpeTokenizer.fromJSON(JSON.parse(readFileSync(saved, 'utf8')))
+    : trainTestbedTokenizer(opts);
   const params = new ModelParams(resolveConfig(ck.header.config), createRuntime('ts').heap);
   params.flat.set(ck.params);
-  mkdirSync(dirname(out), { recursive: true });
-  await exportGguf(out, params, {
-    tokenizer: tokenizer.toGguf({ chatTemplate: TESTBED_CHAT_TEMPLATE }),
-    name: `lynx-exit testbed (checkpoint step ${ck.header.step})`,
-    type: 'f32',
-  });
-  writeFileSync(out.replace(/\.gguf$/, '.tokenizer.json'), `${JSON.stringify(tokenizer.toJSON())}\n`);
+  await writeTestbedModel(out, params, tokenizer, `lynx-exit testbed (checkpoint step ${ck.header.step})`);
   return ck.header.step;
 }
