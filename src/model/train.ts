@@ -91,10 +91,17 @@ export async function trainLoop(opts: TrainOptions): Promise<TrainResult> {
   };
   let startStep = 0;
   const ck = opts.checkpoint;
+  const runMeta: Record<string, unknown> = { ...opts.meta, seed: opts.seed, lr: opts.lr, batchSize: B, seqLen: T };
   if (ck && (ck.resume ?? true) && existsSync(ck.path)) {
     const c = loadCheckpoint(ck.path);
     if (JSON.stringify(resolveConfig(c.header.config)) !== JSON.stringify(config))
       throw new UserError(`checkpoint ${ck.path} was made for a different model config`);
+    const changed = changedSettings(c.header.meta ?? {}, runMeta);
+    if (changed.length)
+      throw new UserError(
+        `checkpoint ${ck.path} belongs to a run with other settings (${changed.join(', ')}); ` +
+          'delete it or pass another checkpoint path',
+      );
     params.flat.set(c.params);
     optim.m.set(c.m);
     optim.v.set(c.v);
@@ -118,7 +125,7 @@ export async function trainLoop(opts: TrainOptions): Promise<TrainResult> {
           config,
           step,
           adamT: optim.t,
-          meta: { ...opts.meta, seed: opts.seed, lr: opts.lr, batchSize: B, seqLen: T },
+          meta: runMeta,
         },
         params.flat,
         optim.m,
@@ -168,4 +175,17 @@ export async function trainLoop(opts: TrainOptions): Promise<TrainResult> {
   }
   if (ck) save(steps);
   return { params, runtime, losses, startStep, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Settings (one level of nesting deep, as "a.b") that differ between a checkpoint's run and this one. */
+export function changedSettings(saved: Record<string, unknown>, now: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const key of new Set([...Object.keys(saved), ...Object.keys(now)])) {
+    const [a, b] = [saved[key], now[key]];
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    const nested = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+    if (nested(a) && nested(b)) out.push(...changedSettings(a, b).map((k) => `${key}.${k}`));
+    else out.push(key);
+  }
+  return out;
 }

@@ -37,6 +37,11 @@ export interface TestbedTrainOptions {
   checkpoint: string;
   checkpointEvery: number;
   logEvery: number;
+  /**
+   * Loss weight of the tokens that carry a result (digits after " = ", the boxed answer, the letter
+   * after "option"); every other assistant token weighs 1. They are under 5% of the targets.
+   */
+  resultWeight: number;
   /** Continue from the weights of this checkpoint or testbed GGUF with a fresh schedule ('' = random init). */
   initFrom: string;
 }
@@ -61,6 +66,7 @@ export const TESTBED_DEFAULTS: TestbedTrainOptions = {
   checkpointEvery: 100,
   logEvery: 20,
   initFrom: '',
+  resultWeight: 4,
 };
 
 /** A training row: the tokens of one conversation and a mask over the assistant turn. */
@@ -77,15 +83,34 @@ export function encodeConversation(tok: BpeTokenizer, item: CorpusItem): Encoded
   return { ids: [...prompt, ...completion], completionStart: prompt.length };
 }
 
-/** Builds the batch for one step: fresh training-split conversations, padded, masked. */
+/**
+ * Marks the result-bearing tokens of a conversation: the digits of a number right after " = ", the
+ * digits or letter right after "{", and the letter right after " option".
+ */
+export function resultTokenFlags(tok: BpeTokenizer, ids: readonly number[]): boolean[] {
+  const text = ids.map((id) => tok.decode([id]));
+  const isDigit = (s: string) => /^\d+$/.test(s);
+  const isLetter = (s: string) => /^ ?[A-E]$/.test(s);
+  const flags = ids.map(() => false);
+  for (let i = 1; i < ids.length; i++) {
+    const prev = text[i - 1];
+    const afterEquals = prev === ' ' && i >= 2 && text[i - 2].endsWith('=');
+    if (isDigit(text[i]) && (afterEquals || prev.endsWith('{') || (flags[i - 1] && isDigit(prev)))) flags[i] = true;
+    else if (isLetter(text[i]) && (prev.endsWith('{') || prev === ' option')) flags[i] = true;
+  }
+  return flags;
+}
+
+/** Builds the batch for one step: fresh training-split conversations, padded, with loss weights. */
 export function makeBatch(
   tok: BpeTokenizer,
   step: number,
-  opts: Pick<TestbedTrainOptions, 'seed' | 'batchSize' | 'seqLen'>,
-): { tokens: Int32Array; mask: Uint8Array } {
+  opts: Pick<TestbedTrainOptions, 'seed' | 'batchSize' | 'seqLen'> & { resultWeight?: number },
+): { tokens: Int32Array; mask: Float32Array } {
   const { batchSize: B, seqLen: T } = opts;
+  const resultWeight = opts.resultWeight ?? 1;
   const tokens = new Int32Array(B * (T + 1)).fill(tok.padId);
-  const mask = new Uint8Array(B * (T + 1));
+  const mask = new Float32Array(B * (T + 1));
   // Over-generate a little so rows longer than the window can be skipped without changing B.
   const items = buildCorpus({ seed: opts.seed * 1_000_003 + step, n: B * 2, split: 'train' });
   let row = 0;
@@ -94,9 +119,10 @@ export function makeBatch(
     const enc = encodeConversation(tok, item);
     if (enc.ids.length > T + 1) continue;
     const base = row * (T + 1);
+    const results = resultWeight === 1 ? null : resultTokenFlags(tok, enc.ids);
     for (let i = 0; i < enc.ids.length; i++) {
       tokens[base + i] = enc.ids[i];
-      mask[base + i] = i >= enc.completionStart ? 1 : 0;
+      mask[base + i] = i < enc.completionStart ? 0 : results?.[i] ? resultWeight : 1;
     }
     row++;
   }
@@ -165,7 +191,8 @@ export async function trainTestbed(
     },
     checkpoint: { path: opts.checkpoint, every: opts.checkpointEvery },
     initFrom: opts.initFrom ? await initialWeights(opts.initFrom) : undefined,
-    meta: { testbed: opts },
+    // Output paths and logging cadence may change on resume; everything that shapes the weights may not.
+    meta: { testbed: { ...opts, out: undefined, checkpoint: undefined, checkpointEvery: undefined, logEvery: undefined } },
   });
   await writeTestbedModel(opts.out, result.params, tokenizer, 'lynx-exit testbed');
   return { config, log, seconds: result.seconds, tokenizer };

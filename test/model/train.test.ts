@@ -87,6 +87,16 @@ describe('trainLoop', () => {
     expect(resumed.losses).toEqual(full.losses.slice(10));
   });
 
+  it('refuses to resume a checkpoint written by a run with other settings', async () => {
+    const path = join(dir, 'ck-other.bin');
+    await trainLoop({ ...base, steps: 10, checkpoint: { path, every: 10 }, meta: { data: 'v1' } });
+    await expect(
+      trainLoop({ ...base, steps: 10, lr: base.lr * 2, checkpoint: { path, every: 10 }, meta: { data: 'v2' } }),
+    ).rejects.toThrow(/other settings \(data, lr\)/);
+    const same = await trainLoop({ ...base, steps: 10, checkpoint: { path, every: 10 }, meta: { data: 'v1' } });
+    expect(same.startStep).toBe(10);
+  });
+
   it('warms up linearly and decays to the floor', () => {
     const sch = { lr: 1, warmup: 4, steps: 14, decay: 'cosine' as const, minLrRatio: 0.1 };
     expect([0, 1, 2, 3].map((s) => lrAt(s, sch))).toEqual([0.25, 0.5, 0.75, 1]);

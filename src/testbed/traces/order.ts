@@ -49,7 +49,7 @@ export interface OrderData {
   /** Names from most to least (e.g. tallest first). */
   names: string[];
   relation: number;
-  /** Facts in question order: chain link index and whether it is stated with the "less" word. */
+  /** Facts in question order (which is chain order): chain link index and whether it is stated with the "less" word. */
   facts: Array<{ link: number; flipped: boolean }>;
   ask: OrderAsk;
   /** The options' names, A first. */
@@ -61,9 +61,9 @@ export function drawOrder(rng: SeededRandom): OrderData {
   const n = 3 + rng.int(2);
   const names = rng.shuffle([...NAMES]).slice(0, n);
   const relation = rng.int(RELATIONS.length);
-  const facts = rng.shuffle(
-    Array.from({ length: n - 1 }, (_, link) => ({ link, flipped: rng.next() < 0.4 })),
-  );
+  // Facts come in chain order (most first), some stated with the "less" word. Shuffled facts asked a
+  // 4-layer model to find each link anywhere in the question, which it never learned (28% ≈ chance).
+  const facts = Array.from({ length: n - 1 }, (_, link) => ({ link, flipped: rng.next() < 0.4 }));
   const asks: OrderAsk[] = ['most', 'least', 'second-most', 'second-least'];
   const ask = n === 3 ? rng.pick(asks.slice(0, 3)) : rng.pick(asks);
   return { names, relation, facts, ask, options: rng.shuffle([...names]) };
@@ -102,7 +102,8 @@ export function orderProblem(d: OrderData, _rng: SeededRandom): Omit<Problem, 'i
   const target = d.names[askIndex(d.ask, d.names.length)];
   return {
     family: 'order',
-    question: `${facts} Who is the ${askWords(d)}?\n${options}`,
+    // The lead-in gives the first name a leading space: " Dee" and "Dee" are different BPE pieces.
+    question: `We know that ${facts} Who is the ${askWords(d)}?\n${options}`,
     gold: LETTERS[d.options.indexOf(target)],
     canonical: `order:${d.names.join('>')}|${RELATIONS[d.relation].more}|${d.ask}|${d.options.join(',')}`,
     data: d,
@@ -143,7 +144,8 @@ export const orderLogic: FamilyLogic<string[]> = {
   },
   step: (p, i, _s, out, rng) => {
     const d = data(p);
-    const f = factText(d, i, flippedOf(d, i));
+    // A lead-in word keeps names space-prefixed, so they are the same tokens as in the question.
+    const f = (i === 0 ? 'First, ' : rng.pick(['Next, ', 'Then, ', 'Also, '])) + factText(d, i, flippedOf(d, i));
     // Short orders are written out; longer ones only say where the new name goes (the conclusion lists all).
     if (out.length <= 3 && rng.next() < 0.5)
       return rng.pick([`${f}, so the order is ${list(out)}.`, `${f}: ${list(out)}.`]);

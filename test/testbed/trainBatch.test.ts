@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BpeTokenizer } from '../../src/testbed/tokenizer/index.ts';
+import { buildCorpus } from '../../src/testbed/traces/index.ts';
+import { encodeConversation, makeBatch, resultTokenFlags } from '../../src/testbed/trainTestbed.ts';
+
+const tok = BpeTokenizer.fromJSON(JSON.parse(readFileSync('models/testbed.tokenizer.json', 'utf8')));
+
+/** The flagged pieces of a text, each run of consecutive flagged tokens joined. */
+function flaggedRuns(text: string): string[] {
+  const ids = tok.encode(text, { special: true });
+  const flags = resultTokenFlags(tok, ids);
+  const runs: string[] = [];
+  ids.forEach((id, i) => {
+    if (!flags[i]) return;
+    const piece = tok.decode([id]);
+    if (i > 0 && flags[i - 1]) runs[runs.length - 1] += piece;
+    else runs.push(piece);
+  });
+  return runs;
+}
+
+describe('result-token loss weights', () => {
+  it('flags the numbers after " = ", the boxed answer and the option letter, nothing else', () => {
+    expect(flaggedRuns('First, add 8: 1 + 8 = 19. Then 19 - 3 = 16, 16 is it. Add 12.')).toEqual(['19', '16']);
+    expect(flaggedRuns('</think> Final Answer: \\boxed{24}')).toEqual(['24']);
+    expect(flaggedRuns('Ann is the youngest, which is option C. A. Ann')).toEqual([' C']);
+    expect(flaggedRuns('</think> Final Answer: \\boxed{B}')).toEqual(['B']);
+  });
+
+  it('weights result targets by resultWeight, other assistant tokens by 1 and the prompt by 0', () => {
+    const opts = { seed: 3, batchSize: 2, seqLen: 384 };
+    const plain = makeBatch(tok, 0, opts);
+    const weighted = makeBatch(tok, 0, { ...opts, resultWeight: 4 });
+    expect(weighted.tokens).toEqual(plain.tokens);
+    expect(new Set(plain.mask)).toEqual(new Set([0, 1]));
+    expect(new Set(weighted.mask)).toEqual(new Set([0, 1, 4]));
+    // Same support; weight 4 exactly where a result token sits.
+    const [item] = buildCorpus({ seed: 3 * 1_000_003, n: 4, split: 'train' });
+    const enc = encodeConversation(tok, item);
+    const flags = resultTokenFlags(tok, enc.ids);
+    for (let i = 0; i < enc.ids.length; i++) {
+      expect(weighted.mask[i]).toBe(i < enc.completionStart ? 0 : flags[i] ? 4 : 1);
+    }
+  });
+});
