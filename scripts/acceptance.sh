@@ -27,3 +27,4 @@ for t in 0.6 1.0; do
 done
 wait
 cat "$OUT"/eval-t*.txt
+node bin/run-ts.mjs scripts/acceptance-check.ts "$OUT"/eval-t*/summary.json | tee "$OUT/acceptance.md"

@@ -38,8 +38,8 @@ export interface TestbedTrainOptions {
   checkpointEvery: number;
   logEvery: number;
   /**
-   * Loss weight of the tokens that carry a result (digits after " = ", the boxed answer, the letter
-   * after "option"); every other assistant token weighs 1. They are under 5% of the targets.
+   * Loss weight of the tokens that carry a result (digits after " = ", the boxed answer, the option
+   * letter in "Jo (C)"); every other assistant token weighs 1. They are under 5% of the targets.
    */
   resultWeight: number;
   /** Continue from the weights of this checkpoint or testbed GGUF with a fresh schedule ('' = random init). */
@@ -85,7 +85,7 @@ export function encodeConversation(tok: BpeTokenizer, item: CorpusItem): Encoded
 
 /**
  * Marks the result-bearing tokens of a conversation: the digits of a number right after " = ", the
- * digits or letter right after "{", and the letter right after " option".
+ * digits or letter right after "{", and the option letter right after "(" ("Jo (C)").
  */
 export function resultTokenFlags(tok: BpeTokenizer, ids: readonly number[]): boolean[] {
   const text = ids.map((id) => tok.decode([id]));
@@ -96,7 +96,7 @@ export function resultTokenFlags(tok: BpeTokenizer, ids: readonly number[]): boo
     const prev = text[i - 1];
     const afterEquals = prev === ' ' && i >= 2 && text[i - 2].endsWith('=');
     if (isDigit(text[i]) && (afterEquals || prev.endsWith('{') || (flags[i - 1] && isDigit(prev)))) flags[i] = true;
-    else if (isLetter(text[i]) && (prev.endsWith('{') || prev === ' option')) flags[i] = true;
+    else if (isLetter(text[i]) && (prev.endsWith('{') || prev.endsWith('('))) flags[i] = true;
   }
   return flags;
 }

@@ -24,7 +24,7 @@ describe('result-token loss weights', () => {
   it('flags the numbers after " = ", the boxed answer and the option letter, nothing else', () => {
     expect(flaggedRuns('First, add 8: 1 + 8 = 19. Then 19 - 3 = 16, 16 is it. Add 12.')).toEqual(['19', '16']);
     expect(flaggedRuns('</think> Final Answer: \\boxed{24}')).toEqual(['24']);
-    expect(flaggedRuns('Ann is the youngest, which is option C. A. Ann')).toEqual([' C']);
+    expect(flaggedRuns('The youngest is Ann (C). Options: Bo, then (A) first.')).toEqual(['C', 'A']);
     expect(flaggedRuns('</think> Final Answer: \\boxed{B}')).toEqual(['B']);
   });
 

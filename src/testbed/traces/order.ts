@@ -1,6 +1,6 @@
 /**
  * `order`: multiple-choice ordering of entities defined in the question ("Ann is taller than Bo.
- * Bo is taller than Cy. Who is the shortest? A. Ann B. Bo C. Cy"), answered with a letter.
+ * Bo is taller than Cy. Who is the shortest?\nOptions: Ann (A), Bo (B), Cy (C)."), answered with a letter.
  * The analogue of a commonsense multiple-choice set for zero-shot transfer.
  */
 import type { SeededRandom } from '../../random/SeededRandom.ts';
@@ -98,7 +98,10 @@ function factText(d: OrderData, link: number, flipped: boolean): string {
 /** Builds an order problem (without id). */
 export function orderProblem(d: OrderData, _rng: SeededRandom): Omit<Problem, 'id'> {
   const facts = d.facts.map((f) => `${factText(d, f.link, f.flipped)}.`).join(' ');
-  const options = d.options.map((name, i) => `${LETTERS[i]}. ${name}`).join('\n');
+  // Name first, then the letter: the trace's "Jo (C)" is then a copy of the option line (an induction
+  // pattern), which a 4-layer model learns; with "C. Jo" it had to look back past the name and never did.
+  // One line, so every name follows a space and is the same BPE piece as in the trace.
+  const options = `Options: ${d.options.map((name, i) => `${name} (${LETTERS[i]})`).join(', ')}.`;
   const target = d.names[askIndex(d.ask, d.names.length)];
   return {
     family: 'order',
@@ -184,8 +187,8 @@ export const orderLogic: FamilyLogic<string[]> = {
     const letter = LETTERS[d.options.indexOf(who)];
     const r = RELATIONS[d.relation];
     return rng.pick([
-      `So the order is ${list(s)}, and ${who} is the ${askWords(d)}, which is option ${letter}.`,
-      `So from ${r.most} to ${r.least}: ${list(s)}. The ${askWords(d)} is ${who}. That is option ${letter}.`,
+      `So the order is ${list(s)}, and the ${askWords(d)} is ${who} (${letter}).`,
+      `So from ${r.most} to ${r.least}: ${list(s)}. The ${askWords(d)} is ${who} (${letter}).`,
     ]);
   },
   altAll: (p) => {
@@ -199,6 +202,6 @@ export const orderLogic: FamilyLogic<string[]> = {
     const parts: string[] = [];
     if (above.length) parts.push(`${list(above)} ${above.length === 1 ? 'is' : 'are'} ${r.more} than ${who}`);
     if (below.length) parts.push(`${list(below)} ${below.length === 1 ? 'is' : 'are'} ${r.less}`);
-    return `${parts.join(', and ')}. So ${who} is the ${askWords(d)}, option ${letter}.`;
+    return `${parts.join(', and ')}. So the ${askWords(d)} is ${who} (${letter}).`;
   },
 };
