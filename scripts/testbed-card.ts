@@ -1,6 +1,8 @@
 // `npm run testbed:card [-- --model FILE --limit N]`: measures the committed testbed model's properties
 // (accuracy, cues per trace, earliest correct exit, wrong-exit rate) on held-out problems of each family.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { LlamaCppEngine } from '../src/engine/llamacpp/LlamaCppEngine.ts';
 import { measureTestbed } from '../src/pipeline/testbedCard.ts';
@@ -22,7 +24,8 @@ const o = program.opts<{
   out: string;
 }>();
 const engine = await LlamaCppEngine.load(o.model, { threads: 1, contextSize: 1024 });
-mkdirSync('.cache/testbed', { recursive: true });
+// A private work dir: two cards running at once must not share event files.
+const workDir = mkdtempSync(join(tmpdir(), 'lynx-testbed-card-'));
 const started = Date.now();
 const rows = await measureTestbed(engine, {
   tasks: ['testbed-arith', 'testbed-word', 'testbed-order'],
@@ -30,12 +33,13 @@ const rows = await measureTestbed(engine, {
   temperature: o.temperature,
   seed: o.seed,
   maxTokens: o.maxTokens,
-  workDir: '.cache/testbed',
+  workDir,
   onProgress: (task, done, total) => {
     if (done % 50 === 0 || done === total) process.stderr.write(`${task}: ${done}/${total}\n`);
   },
 });
 await engine.dispose();
+rmSync(workDir, { recursive: true, force: true });
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 console.log(
   'task            traces  accuracy  cues/trace  earliest-correct-exit  wrong-exit-cues  thinking-tok',

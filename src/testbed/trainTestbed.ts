@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { UserError } from '../errors.ts';
 import { loadCheckpoint } from '../model/checkpoint.ts';
 import { type ModelConfig, resolveConfig } from '../model/config.ts';
 import { exportGguf, loadGgufModel } from '../model/ggufModel.ts';
@@ -15,6 +16,7 @@ import { SeededRandom } from '../random/SeededRandom.ts';
 import { TESTBED_CHAT_TEMPLATE } from './chatFormat.ts';
 import { BpeTokenizer, trainBpe } from './tokenizer/index.ts';
 import { buildCorpus, type CorpusItem } from './traces/index.ts';
+import { DEFAULT_TRACE_OPTIONS, FAMILIES, type Family } from './traces/types.ts';
 
 /** Everything that determines a testbed model. */
 export interface TestbedTrainOptions {
@@ -42,6 +44,10 @@ export interface TestbedTrainOptions {
    * letter in "Jo (C)"); every other assistant token weighs 1. They are under 5% of the targets.
    */
   resultWeight: number;
+  /** Families of the training conversations, used round-robin (repeat one to give it a larger share). */
+  families: string;
+  /** Probability that a solution step slips (the data's error rate; see TraceOptions). */
+  slipRate: number;
   /** Continue from the weights of this checkpoint or testbed GGUF with a fresh schedule ('' = random init). */
   initFrom: string;
 }
@@ -67,6 +73,8 @@ export const TESTBED_DEFAULTS: TestbedTrainOptions = {
   logEvery: 20,
   initFrom: '',
   resultWeight: 4,
+  families: FAMILIES.join(','),
+  slipRate: DEFAULT_TRACE_OPTIONS.slipRate,
 };
 
 /** A training row: the tokens of one conversation and a mask over the assistant turn. */
@@ -105,14 +113,21 @@ export function resultTokenFlags(tok: BpeTokenizer, ids: readonly number[]): boo
 export function makeBatch(
   tok: BpeTokenizer,
   step: number,
-  opts: Pick<TestbedTrainOptions, 'seed' | 'batchSize' | 'seqLen'> & { resultWeight?: number },
+  opts: Pick<TestbedTrainOptions, 'seed' | 'batchSize' | 'seqLen'> &
+    Partial<Pick<TestbedTrainOptions, 'resultWeight' | 'families' | 'slipRate'>>,
 ): { tokens: Int32Array; mask: Float32Array } {
   const { batchSize: B, seqLen: T } = opts;
   const resultWeight = opts.resultWeight ?? 1;
   const tokens = new Int32Array(B * (T + 1)).fill(tok.padId);
   const mask = new Float32Array(B * (T + 1));
   // Over-generate a little so rows longer than the window can be skipped without changing B.
-  const items = buildCorpus({ seed: opts.seed * 1_000_003 + step, n: B * 2, split: 'train' });
+  const items = buildCorpus({
+    seed: opts.seed * 1_000_003 + step,
+    n: B * 2,
+    split: 'train',
+    families: opts.families === undefined ? undefined : parseFamilies(opts.families),
+    traceOptions: opts.slipRate === undefined ? undefined : { slipRate: opts.slipRate },
+  });
   let row = 0;
   for (const item of items) {
     if (row === B) break;
@@ -128,6 +143,15 @@ export function makeBatch(
   }
   if (row < B) throw new Error(`step ${step}: only ${row} of ${B} conversations fit in ${T + 1} tokens`);
   return { tokens, mask };
+}
+
+/** Parses a comma-separated family list ("arith,word,order,order"). */
+export function parseFamilies(list: string): Family[] {
+  const names = list.split(',').map((f) => f.trim());
+  for (const f of names)
+    if (!(FAMILIES as readonly string[]).includes(f))
+      throw new UserError(`unknown testbed family "${f}" in "${list}"; families are ${FAMILIES.join(', ')}`);
+  return names as Family[];
 }
 
 /** The tokenizer JSON written beside a testbed GGUF (or a training checkpoint). */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BpeTokenizer } from '../../src/testbed/tokenizer/index.ts';
 import { buildCorpus } from '../../src/testbed/traces/index.ts';
-import { encodeConversation, makeBatch, resultTokenFlags } from '../../src/testbed/trainTestbed.ts';
+import { encodeConversation, makeBatch, parseFamilies, resultTokenFlags } from '../../src/testbed/trainTestbed.ts';
 
 const tok = BpeTokenizer.fromJSON(JSON.parse(readFileSync('models/testbed.tokenizer.json', 'utf8')));
 
@@ -42,5 +42,15 @@ describe('result-token loss weights', () => {
     for (let i = 0; i < enc.ids.length; i++) {
       expect(weighted.mask[i]).toBe(i < enc.completionStart ? 0 : flags[i] ? 4 : 1);
     }
+  });
+
+  it('draws families in the given round-robin mix and rejects unknown ones', () => {
+    expect(parseFamilies('arith, order,order')).toEqual(['arith', 'order', 'order']);
+    expect(() => parseFamilies('arith,logic')).toThrow(/unknown testbed family "logic"/);
+    const batch = makeBatch(tok, 5, { seed: 2, batchSize: 8, seqLen: 384, families: 'order' });
+    const text = tok.decode(Array.from(batch.tokens));
+    expect(text.match(/Options:/g)?.length).toBe(8);
+    const mixed = tok.decode(Array.from(makeBatch(tok, 5, { seed: 2, batchSize: 8, seqLen: 384, families: 'arith,order,order,order' }).tokens));
+    expect(mixed.match(/Options:/g)?.length).toBe(6);
   });
 });
