@@ -27,7 +27,12 @@ for (const name of names) {
   if (typeof mod.run !== 'function') throw new Error(`bench/${name}.ts does not export run()`);
   const started = Date.now();
   const result = await mod.run();
-  const record = { bench: name, date: new Date().toISOString(), wallSeconds: (Date.now() - started) / 1000, result };
+  const record = {
+    bench: name,
+    date: new Date().toISOString(),
+    wallSeconds: (Date.now() - started) / 1000,
+    result,
+  };
   writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
   all[name] = record;
 }

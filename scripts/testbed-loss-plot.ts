@@ -24,7 +24,8 @@ const svg = await renderSvg({
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   title: {
     text: 'testbed model: training loss per stage (assistant-turn tokens, nats/token)',
-    subtitle: 'from stage 3 on, result tokens weigh 4 in the mean (the curves are not comparable across that step)',
+    subtitle:
+      'from stage 3 on, result tokens weigh 4 in the mean (the curves are not comparable across that step)',
   },
   width: 560,
   height: 260,

@@ -91,7 +91,13 @@ export async function trainLoop(opts: TrainOptions): Promise<TrainResult> {
   };
   let startStep = 0;
   const ck = opts.checkpoint;
-  const runMeta: Record<string, unknown> = { ...opts.meta, seed: opts.seed, lr: opts.lr, batchSize: B, seqLen: T };
+  const runMeta: Record<string, unknown> = {
+    ...opts.meta,
+    seed: opts.seed,
+    lr: opts.lr,
+    batchSize: B,
+    seqLen: T,
+  };
   if (ck && (ck.resume ?? true) && existsSync(ck.path)) {
     const c = loadCheckpoint(ck.path);
     if (JSON.stringify(resolveConfig(c.header.config)) !== JSON.stringify(config))
@@ -183,7 +189,8 @@ export function changedSettings(saved: Record<string, unknown>, now: Record<stri
   for (const key of new Set([...Object.keys(saved), ...Object.keys(now)])) {
     const [a, b] = [saved[key], now[key]];
     if (JSON.stringify(a) === JSON.stringify(b)) continue;
-    const nested = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+    const nested = (x: unknown): x is Record<string, unknown> =>
+      typeof x === 'object' && x !== null && !Array.isArray(x);
     if (nested(a) && nested(b)) out.push(...changedSettings(a, b).map((k) => `${key}.${k}`));
     else out.push(key);
   }

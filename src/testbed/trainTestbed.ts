@@ -103,7 +103,8 @@ export function resultTokenFlags(tok: BpeTokenizer, ids: readonly number[]): boo
   for (let i = 1; i < ids.length; i++) {
     const prev = text[i - 1];
     const afterEquals = prev === ' ' && i >= 2 && text[i - 2].endsWith('=');
-    if (isDigit(text[i]) && (afterEquals || prev.endsWith('{') || (flags[i - 1] && isDigit(prev)))) flags[i] = true;
+    if (isDigit(text[i]) && (afterEquals || prev.endsWith('{') || (flags[i - 1] && isDigit(prev))))
+      flags[i] = true;
     else if (isLetter(text[i]) && (prev.endsWith('{') || prev.endsWith('('))) flags[i] = true;
   }
   return flags;
@@ -216,7 +217,15 @@ export async function trainTestbed(
     checkpoint: { path: opts.checkpoint, every: opts.checkpointEvery },
     initFrom: opts.initFrom ? await initialWeights(opts.initFrom) : undefined,
     // Output paths and logging cadence may change on resume; everything that shapes the weights may not.
-    meta: { testbed: { ...opts, out: undefined, checkpoint: undefined, checkpointEvery: undefined, logEvery: undefined } },
+    meta: {
+      testbed: {
+        ...opts,
+        out: undefined,
+        checkpoint: undefined,
+        checkpointEvery: undefined,
+        logEvery: undefined,
+      },
+    },
   });
   await writeTestbedModel(opts.out, result.params, tokenizer, 'lynx-exit testbed');
   return { config, log, seconds: result.seconds, tokenizer };

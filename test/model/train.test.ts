@@ -91,9 +91,20 @@ describe('trainLoop', () => {
     const path = join(dir, 'ck-other.bin');
     await trainLoop({ ...base, steps: 10, checkpoint: { path, every: 10 }, meta: { data: 'v1' } });
     await expect(
-      trainLoop({ ...base, steps: 10, lr: base.lr * 2, checkpoint: { path, every: 10 }, meta: { data: 'v2' } }),
+      trainLoop({
+        ...base,
+        steps: 10,
+        lr: base.lr * 2,
+        checkpoint: { path, every: 10 },
+        meta: { data: 'v2' },
+      }),
     ).rejects.toThrow(/other settings \(data, lr\)/);
-    const same = await trainLoop({ ...base, steps: 10, checkpoint: { path, every: 10 }, meta: { data: 'v1' } });
+    const same = await trainLoop({
+      ...base,
+      steps: 10,
+      checkpoint: { path, every: 10 },
+      meta: { data: 'v1' },
+    });
     expect(same.startStep).toBe(10);
   });
 

@@ -30,13 +30,25 @@ function group(over: Partial<GroupSummary> & Pick<GroupSummary, 'method' | 'labe
   };
 }
 
-function lynx(delta: number, tokens: number, wallClock: number, accuracyDelta: number, rate: number, n = 100) {
+function lynx(
+  delta: number,
+  tokens: number,
+  wallClock: number,
+  accuracyDelta: number,
+  rate: number,
+  n = 100,
+) {
   return group({
     method: 'lynx',
     label: `lynx:delta=${delta}`,
     options: { delta },
     savingsVsVanilla: { pairs: 75, tokens, usedTokens: tokens, wallClock, accuracyDelta },
-    premature: { ...group({ method: 'x', label: 'x' }).premature, wrongCues: n, exitsAtWrongCues: rate * n, rate },
+    premature: {
+      ...group({ method: 'x', label: 'x' }).premature,
+      wrongCues: n,
+      exitsAtWrongCues: rate * n,
+      rate,
+    },
   });
 }
 
@@ -45,24 +57,38 @@ const summary = (groups: GroupSummary[]) => ({ groups }) as unknown as EvalSumma
 describe('checkAcceptance', () => {
   it('passes when some δ keeps accuracy with ≥ 40% saving, rates are within δ + 3 SE and wall-clock tracks tokens', () => {
     const r = checkAcceptance([
-      summary([group({ method: 'vanilla', label: 'vanilla' }), lynx(0.1, 0.3, 0.28, 0, 0.1), lynx(0.3, 0.45, 0.43, -0.005, 0.3)]),
+      summary([
+        group({ method: 'vanilla', label: 'vanilla' }),
+        lynx(0.1, 0.3, 0.28, 0, 0.1),
+        lynx(0.3, 0.45, 0.43, -0.005, 0.3),
+      ]),
     ]);
     expect(r.qualifying['0.6']).toEqual(['lynx:delta=0.3']);
     expect([r.savingMet, r.prematureMet, r.wallClockMet]).toEqual([true, true, true]);
     // δ + 3·sqrt(δ(1-δ)/n) with n = 100
     expect(r.rows[1].prematureBound).toBeCloseTo(0.3 + 3 * Math.sqrt(0.21 / 100), 12);
-    expect(formatAcceptance(r)).toContain('| 0.6 | lynx:delta=0.3 | 60.0% (60.0%) | 45.0% | 43.0% | 30.0% (100) | yes');
+    expect(formatAcceptance(r)).toContain(
+      '| 0.6 | lynx:delta=0.3 | 60.0% (60.0%) | 45.0% | 43.0% | 30.0% (100) | yes',
+    );
   });
 
   it('fails each criterion on its own', () => {
     const v = group({ method: 'vanilla', label: 'vanilla' });
     const lostAccuracy = checkAcceptance([summary([v, lynx(0.3, 0.5, 0.5, -0.02, 0.2)])]);
-    expect([lostAccuracy.savingMet, lostAccuracy.prematureMet, lostAccuracy.wallClockMet]).toEqual([false, true, true]);
+    expect([lostAccuracy.savingMet, lostAccuracy.prematureMet, lostAccuracy.wallClockMet]).toEqual([
+      false,
+      true,
+      true,
+    ]);
     // 0.3 + 3·sqrt(0.21/100) = 0.4375: a rate of 0.45 is out
     const unsafe = checkAcceptance([summary([v, lynx(0.3, 0.5, 0.5, 0, 0.45)])]);
     expect([unsafe.savingMet, unsafe.prematureMet, unsafe.wallClockMet]).toEqual([true, false, true]);
     const slowClock = checkAcceptance([summary([v, lynx(0.3, 0.5, 0.44, 0, 0.2)])]);
-    expect([slowClock.savingMet, slowClock.prematureMet, slowClock.wallClockMet]).toEqual([true, true, false]);
+    expect([slowClock.savingMet, slowClock.prematureMet, slowClock.wallClockMet]).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('requires a qualifying δ at every temperature and refuses summaries without LYNX or vanilla', () => {

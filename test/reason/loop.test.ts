@@ -45,8 +45,10 @@ function stubBundle(exitOnCall: number): LynxBundleLike & { seen: Float32Array[]
   };
 }
 
-/** Compile-time contract: the real bundle class is what the LYNX policy takes. */
-export const bundleIsLynxBundle = (b: Bundle): LynxBundleLike => b;
+/** Compile-time contract (checked by tsc): the real bundle class is what the LYNX policy takes. */
+type BundleIsLynxBundle = Bundle extends LynxBundleLike ? true : never;
+const bundleIsLynxBundle: BundleIsLynxBundle = true;
+void bundleIsLynxBundle;
 
 describe('runReasoning on the cycle model', () => {
   it('vanilla thinks to the natural end and answers; accounting adds up; cues match the offline matcher', async () => {

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BpeTokenizer } from '../../src/testbed/tokenizer/index.ts';
 import { buildCorpus } from '../../src/testbed/traces/index.ts';
-import { encodeConversation, makeBatch, parseFamilies, resultTokenFlags } from '../../src/testbed/trainTestbed.ts';
+import {
+  encodeConversation,
+  makeBatch,
+  parseFamilies,
+  resultTokenFlags,
+} from '../../src/testbed/trainTestbed.ts';
 
 const tok = BpeTokenizer.fromJSON(JSON.parse(readFileSync('models/testbed.tokenizer.json', 'utf8')));
 
@@ -22,7 +27,10 @@ function flaggedRuns(text: string): string[] {
 
 describe('result-token loss weights', () => {
   it('flags the numbers after " = ", the boxed answer and the option letter, nothing else', () => {
-    expect(flaggedRuns('First, add 8: 1 + 8 = 19. Then 19 - 3 = 16, 16 is it. Add 12.')).toEqual(['19', '16']);
+    expect(flaggedRuns('First, add 8: 1 + 8 = 19. Then 19 - 3 = 16, 16 is it. Add 12.')).toEqual([
+      '19',
+      '16',
+    ]);
     expect(flaggedRuns('</think> Final Answer: \\boxed{24}')).toEqual(['24']);
     expect(flaggedRuns('The youngest is Ann (C). Options: Bo, then (A) first.')).toEqual(['C', 'A']);
     expect(flaggedRuns('</think> Final Answer: \\boxed{B}')).toEqual(['B']);
@@ -50,7 +58,11 @@ describe('result-token loss weights', () => {
     const batch = makeBatch(tok, 5, { seed: 2, batchSize: 8, seqLen: 384, families: 'order' });
     const text = tok.decode(Array.from(batch.tokens));
     expect(text.match(/Options:/g)?.length).toBe(8);
-    const mixed = tok.decode(Array.from(makeBatch(tok, 5, { seed: 2, batchSize: 8, seqLen: 384, families: 'arith,order,order,order' }).tokens));
+    const mixed = tok.decode(
+      Array.from(
+        makeBatch(tok, 5, { seed: 2, batchSize: 8, seqLen: 384, families: 'arith,order,order,order' }).tokens,
+      ),
+    );
     expect(mixed.match(/Options:/g)?.length).toBe(6);
   });
 });

@@ -66,7 +66,9 @@ export function checkAcceptance(
     if (g.method !== 'lynx' || typeof delta !== 'number') continue;
     const base = vanilla.get(g.temperature);
     if (!base || !g.savingsVsVanilla)
-      throw new Error(`no vanilla run on ${criteria.dataset} at T ${g.temperature} to compare ${g.label} with`);
+      throw new Error(
+        `no vanilla run on ${criteria.dataset} at T ${g.temperature} to compare ${g.label} with`,
+      );
     rows.push(lynxRow(g, base, delta, criteria));
   }
   if (!rows.length) throw new Error(`no LYNX δ runs on ${criteria.dataset} in these summaries`);

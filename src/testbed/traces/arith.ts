@@ -122,8 +122,12 @@ export const arithLogic: FamilyLogic<number> = {
     const o = data(p).ops[i];
     const conn = i === 0 ? 'First' : rng.pick(CONNECTORS.slice(1));
     const verb =
-      data(p).phrases?.[i] ?? (o.op === '+' ? `add ${o.k}` : o.op === '-' ? `subtract ${o.k}` : `multiply by ${o.k}`);
-    return rng.pick([`${conn}, ${verb}: ${expr(v, o)} = ${out}.`, `${conn} ${verb}, so ${expr(v, o)} = ${out}.`]);
+      data(p).phrases?.[i] ??
+      (o.op === '+' ? `add ${o.k}` : o.op === '-' ? `subtract ${o.k}` : `multiply by ${o.k}`);
+    return rng.pick([
+      `${conn}, ${verb}: ${expr(v, o)} = ${out}.`,
+      `${conn} ${verb}, so ${expr(v, o)} = ${out}.`,
+    ]);
   },
   redo: (p, i, v, out) => `${expr(v, data(p).ops[i])} = ${out}`,
   correction: (p, i, v, wrong, right, rng) => {

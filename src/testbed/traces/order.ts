@@ -148,7 +148,8 @@ export const orderLogic: FamilyLogic<string[]> = {
   step: (p, i, _s, out, rng) => {
     const d = data(p);
     // A lead-in word keeps names space-prefixed, so they are the same tokens as in the question.
-    const f = (i === 0 ? 'First, ' : rng.pick(['Next, ', 'Then, ', 'Also, '])) + factText(d, i, flippedOf(d, i));
+    const f =
+      (i === 0 ? 'First, ' : rng.pick(['Next, ', 'Then, ', 'Also, '])) + factText(d, i, flippedOf(d, i));
     // Short orders are written out; longer ones only say where the new name goes (the conclusion lists all).
     if (out.length <= 3 && rng.next() < 0.5)
       return rng.pick([`${f}, so the order is ${list(out)}.`, `${f}: ${list(out)}.`]);
