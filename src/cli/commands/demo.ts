@@ -4,7 +4,7 @@
  * (skipped when the bundle already exists), then evaluate LYNX against its peers on held-out
  * problems of all three testbed families, print the table and write the HTML report.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
 import { numberOption } from '../options.ts';
@@ -121,6 +121,13 @@ export function register(program: Command): void {
         throw new UserError(
           `model ${o.model} not found (the testbed model ships in models/; run from the repository root)`,
         );
+      // The demo's eval folder is its own scratch space; results from an earlier model or bundle would
+      // make eval refuse to resume there, so each demo starts it afresh.
+      const evalDir = `${o.out}/eval`;
+      if (existsSync(evalDir)) {
+        process.stderr.write(`demo: removing the previous demo results in ${evalDir}\n`);
+        rmSync(evalDir, { recursive: true, force: true });
+      }
       const { main } = await import('../main.ts');
       for (const argv of demoSteps(o, existsSync(o.bundle))) {
         process.stderr.write(`\n$ lynx-exit ${argv.join(' ')}\n`);
