@@ -40,7 +40,8 @@ const rows = await measureTestbed(engine, {
 });
 await engine.dispose();
 rmSync(workDir, { recursive: true, force: true });
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+// NaN where nothing was measured (e.g. no correct trace to find an earliest correct exit in).
+const pct = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`);
 console.log(
   'task            traces  accuracy  cues/trace  earliest-correct-exit  wrong-exit-cues  thinking-tok',
 );
