@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { LlamaCppEngine } from '../src/engine/llamacpp/LlamaCppEngine.ts';
-import { measureTestbed } from '../src/pipeline/testbedCard.ts';
+import { percent } from '../src/pipeline/format.ts';
+import { measureTestbed, type TestbedCardRow } from '../src/pipeline/testbedCard.ts';
 
 const program = new Command('testbed:card')
   .option('--model <file>', 'testbed GGUF', 'models/testbed.gguf')
@@ -27,21 +28,25 @@ const engine = await LlamaCppEngine.load(o.model, { threads: 1, contextSize: 102
 // A private work dir: two cards running at once must not share event files.
 const workDir = mkdtempSync(join(tmpdir(), 'lynx-testbed-card-'));
 const started = Date.now();
-const rows = await measureTestbed(engine, {
-  tasks: ['testbed-arith', 'testbed-word', 'testbed-order'],
-  limit: o.limit,
-  temperature: o.temperature,
-  seed: o.seed,
-  maxTokens: o.maxTokens,
-  workDir,
-  onProgress: (task, done, total) => {
-    if (done % 50 === 0 || done === total) process.stderr.write(`${task}: ${done}/${total}\n`);
-  },
-});
-await engine.dispose();
-rmSync(workDir, { recursive: true, force: true });
-// NaN where nothing was measured (e.g. no correct trace to find an earliest correct exit in).
-const pct = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`);
+let rows: TestbedCardRow[];
+try {
+  rows = await measureTestbed(engine, {
+    tasks: ['testbed-arith', 'testbed-word', 'testbed-order'],
+    limit: o.limit,
+    temperature: o.temperature,
+    seed: o.seed,
+    maxTokens: o.maxTokens,
+    workDir,
+    onProgress: (task, done, total) => {
+      if (done % 50 === 0 || done === total) process.stderr.write(`${task}: ${done}/${total}\n`);
+    },
+  });
+} finally {
+  await engine.dispose();
+  rmSync(workDir, { recursive: true, force: true });
+}
+// n/a where nothing was measured (e.g. no correct trace to find an earliest correct exit in).
+const pct = (x: number) => percent(x, 'n/a');
 console.log(
   'task            traces  accuracy  cues/trace  earliest-correct-exit  wrong-exit-cues  thinking-tok',
 );

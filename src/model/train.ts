@@ -183,15 +183,16 @@ export async function trainLoop(opts: TrainOptions): Promise<TrainResult> {
   return { params, runtime, losses, startStep, seconds: (performance.now() - started) / 1000 };
 }
 
+const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+
 /** Settings (one level of nesting deep, as "a.b") that differ between a checkpoint's run and this one. */
 export function changedSettings(saved: Record<string, unknown>, now: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const key of new Set([...Object.keys(saved), ...Object.keys(now)])) {
     const [a, b] = [saved[key], now[key]];
     if (JSON.stringify(a) === JSON.stringify(b)) continue;
-    const nested = (x: unknown): x is Record<string, unknown> =>
-      typeof x === 'object' && x !== null && !Array.isArray(x);
-    if (nested(a) && nested(b)) out.push(...changedSettings(a, b).map((k) => `${key}.${k}`));
+    if (isPlainObject(a) && isPlainObject(b)) out.push(...changedSettings(a, b).map((k) => `${key}.${k}`));
     else out.push(key);
   }
   return out;

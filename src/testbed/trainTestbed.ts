@@ -91,12 +91,25 @@ export function encodeConversation(tok: BpeTokenizer, item: CorpusItem): Encoded
   return { ids: [...prompt, ...completion], completionStart: prompt.length };
 }
 
+const piecesByTokenizer = new WeakMap<BpeTokenizer, string[]>();
+
+/** Every token's text, decoded once per tokenizer (the training batches look them up every step). */
+function pieceTexts(tok: BpeTokenizer): string[] {
+  let pieces = piecesByTokenizer.get(tok);
+  if (!pieces) {
+    pieces = Array.from({ length: tok.vocabSize }, (_, id) => tok.decode([id]));
+    piecesByTokenizer.set(tok, pieces);
+  }
+  return pieces;
+}
+
 /**
  * Marks the result-bearing tokens of a conversation: the digits of a number right after " = ", the
  * digits or letter right after "{", and the option letter right after "(" ("Jo (C)").
  */
 export function resultTokenFlags(tok: BpeTokenizer, ids: readonly number[]): boolean[] {
-  const text = ids.map((id) => tok.decode([id]));
+  const pieces = pieceTexts(tok);
+  const text = ids.map((id) => pieces[id]);
   const isDigit = (s: string) => /^\d+$/.test(s);
   const isLetter = (s: string) => /^ ?[A-E]$/.test(s);
   const flags = ids.map(() => false);

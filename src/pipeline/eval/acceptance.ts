@@ -4,6 +4,8 @@
  * `minTokenSaving` fewer tokens; the premature-exit rate at every δ is at most δ + 3 SE; LYNX's
  * wall-clock saving is at least its token saving minus `wallClockSlack`.
  */
+
+import { percent } from '../format.ts';
 import type { EvalSummary, GroupSummary } from './summary.ts';
 
 /** Thresholds of the acceptance protocol. */
@@ -110,7 +112,7 @@ function lynxRow(g: GroupSummary, base: GroupSummary, delta: number, c: Acceptan
   };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const pct = (x: number | null) => percent(x, 'n/a');
 const mark = (ok: boolean) => (ok ? 'yes' : '**no**');
 
 /** The report as a markdown table plus one line per criterion. */
@@ -122,10 +124,9 @@ export function formatAcceptance(r: AcceptanceReport, c: AcceptanceCriteria = DE
     '|---|---|---|---|---|---|---|',
   ];
   for (const x of r.rows) {
-    const rate = x.prematureRate === null ? 'n/a' : pct(x.prematureRate);
     lines.push(
       `| ${x.temperature} | ${x.label} | ${pct(x.accuracy)} (${pct(x.vanillaAccuracy)}) | ${pct(x.tokenSaving)} | ` +
-        `${pct(x.wallClockSaving)} | ${rate} (${x.wrongCues}) | ${mark(x.prematureOk)} (${pct(x.prematureBound)}) |`,
+        `${pct(x.wallClockSaving)} | ${pct(x.prematureRate)} (${x.wrongCues}) | ${mark(x.prematureOk)} (${pct(x.prematureBound)}) |`,
     );
   }
   const qual = Object.entries(r.qualifying)

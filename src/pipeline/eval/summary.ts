@@ -2,6 +2,8 @@
  * The eval summary: per (method, dataset, temperature), pooled over seeds and problems. Metric
  * definitions are written into `summary.json` (`definitions`) so the file explains itself.
  */
+
+import { fixed, percent } from '../format.ts';
 import type { OptionValue } from './methodSpec.ts';
 import { type EvalRow, instanceKey } from './row.ts';
 import { mean, median, sum, wilsonInterval } from './stats.ts';
@@ -251,9 +253,8 @@ export function summarizeEval(rows: readonly EvalRow[], context: EvalContext): E
   return { createdAt: new Date().toISOString(), context, definitions: METRIC_DEFINITIONS, groups: out };
 }
 
-const pct = (x: number | null | undefined, digits = 1) =>
-  x === null || x === undefined || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(digits)}%`;
-const num = (x: number, digits = 1) => (Number.isNaN(x) ? '-' : x.toFixed(digits));
+const pct = (x: number | null | undefined, digits = 1) => percent(x, '-', digits);
+const num = (x: number, digits = 1) => fixed(x, '-', digits);
 
 /** The summary as an aligned plain-text table (one line per group). */
 export function formatSummaryTable(s: EvalSummary): string {

@@ -4,6 +4,7 @@
  */
 import type { EvalRow } from '../eval/row.ts';
 import type { EvalSummary, GroupSummary } from '../eval/summary.ts';
+import { fixed, percent } from '../format.ts';
 import { escapeHtml, jsonForScript } from './escape.ts';
 import { paretoPoints, paretoSpec, renderSvg } from './paretoPlot.ts';
 import { viewerTraces } from './traceData.ts';
@@ -32,9 +33,8 @@ tr.bad td:last-child { color: #b00; } tr.ok td:last-child { color: #080; }
 .legend span { margin-right: 12px; } .muted { color: #666; }
 `;
 
-const pct = (x: number | null | undefined) =>
-  x === null || x === undefined || Number.isNaN(x) ? '–' : `${(100 * x).toFixed(1)}%`;
-const num = (x: number, d = 1) => (Number.isNaN(x) ? '–' : x.toFixed(d));
+const pct = (x: number | null | undefined) => percent(x, '–');
+const num = (x: number, d = 1) => fixed(x, '–', d);
 
 function summaryTable(groups: readonly GroupSummary[]): string {
   const head = [
