@@ -159,6 +159,17 @@ export function makeBatch(
   return { tokens, mask };
 }
 
+/** Rejects data options that would silently train on something else (NaN, out of range, unknown family). */
+export function validateDataOptions(
+  opts: Pick<TestbedTrainOptions, 'resultWeight' | 'families' | 'slipRate'>,
+) {
+  if (!(Number.isFinite(opts.resultWeight) && opts.resultWeight > 0))
+    throw new UserError(`--result-weight must be a positive number, got ${opts.resultWeight}`);
+  if (!(opts.slipRate >= 0 && opts.slipRate <= 1))
+    throw new UserError(`--slip-rate must be in [0, 1], got ${opts.slipRate}`);
+  parseFamilies(opts.families);
+}
+
 /** Parses a comma-separated family list ("arith,word,order,order"). */
 export function parseFamilies(list: string): Family[] {
   const names = list.split(',').map((f) => f.trim());
@@ -195,6 +206,7 @@ export async function trainTestbed(
   opts: TestbedTrainOptions,
   onLog: (e: TrainLogEntry) => void,
 ): Promise<{ config: ModelConfig; log: TrainLogEntry[]; seconds: number; tokenizer: BpeTokenizer }> {
+  validateDataOptions(opts);
   // Continuing from a GGUF keeps its vocabulary: re-learning merges on a changed corpus would renumber tokens.
   const tokenizer =
     opts.initFrom.endsWith('.gguf') && existsSync(tokenizerPathOf(opts.initFrom))

@@ -7,6 +7,7 @@ import {
   makeBatch,
   parseFamilies,
   resultTokenFlags,
+  validateDataOptions,
 } from '../../src/testbed/trainTestbed.ts';
 
 const tok = BpeTokenizer.fromJSON(JSON.parse(readFileSync('models/testbed.tokenizer.json', 'utf8')));
@@ -64,5 +65,15 @@ describe('result-token loss weights', () => {
       ),
     );
     expect(mixed.match(/Options:/g)?.length).toBe(6);
+  });
+
+  it('rejects NaN or out-of-range data options before training', () => {
+    const ok = { resultWeight: 4, families: 'arith,word', slipRate: 0.2 };
+    expect(() => validateDataOptions(ok)).not.toThrow();
+    expect(() => validateDataOptions({ ...ok, resultWeight: Number.NaN })).toThrow(/--result-weight/);
+    expect(() => validateDataOptions({ ...ok, resultWeight: 0 })).toThrow(/--result-weight/);
+    expect(() => validateDataOptions({ ...ok, slipRate: 1.5 })).toThrow(/--slip-rate/);
+    expect(() => validateDataOptions({ ...ok, slipRate: Number.NaN })).toThrow(/--slip-rate/);
+    expect(() => validateDataOptions({ ...ok, families: 'arith,' })).toThrow(/unknown testbed family/);
   });
 });
