@@ -41,7 +41,7 @@ export interface TestbedTrainOptions {
   logEvery: number;
   /**
    * Loss weight of the tokens that carry a result (digits after " = ", the boxed answer, the option
-   * letter in "Jo (C)"); every other assistant token weighs 1. They are under 5% of the targets.
+   * letter in "Jo C"); every other assistant token weighs 1. They are under 5% of the targets.
    */
   resultWeight: number;
   /** Families of the training conversations, used round-robin (repeat one to give it a larger share). */
@@ -105,20 +105,22 @@ function pieceTexts(tok: BpeTokenizer): string[] {
 
 /**
  * Marks the result-bearing tokens of a conversation: the digits of a number right after " = ", the
- * digits or letter right after "{", and the option letter right after "(" ("Jo (C)").
+ * digits or letter right after "{", and an option letter right after "(" or a name ("Jo C").
  */
 export function resultTokenFlags(tok: BpeTokenizer, ids: readonly number[]): boolean[] {
   const pieces = pieceTexts(tok);
   const text = ids.map((id) => pieces[id]);
   const isDigit = (s: string) => /^\d+$/.test(s);
   const isLetter = (s: string) => /^ ?[A-E]$/.test(s);
+  // A capitalized word piece: the names of the order family ("the youngest is Jo C").
+  const isName = (s: string) => /^ [A-Z][a-z]+$/.test(s);
   const flags = ids.map(() => false);
   for (let i = 1; i < ids.length; i++) {
     const prev = text[i - 1];
     const afterEquals = prev === ' ' && i >= 2 && text[i - 2].endsWith('=');
     if (isDigit(text[i]) && (afterEquals || prev.endsWith('{') || (flags[i - 1] && isDigit(prev))))
       flags[i] = true;
-    else if (isLetter(text[i]) && (prev.endsWith('{') || prev.endsWith('('))) flags[i] = true;
+    else if (isLetter(text[i]) && (prev.endsWith('{') || prev.endsWith('(') || isName(prev))) flags[i] = true;
   }
   return flags;
 }

@@ -67,7 +67,7 @@ function solveOrder(q: string): string {
   const order = [...names].sort((a, b) => rank(a) - rank(b));
   const ask = q.match(/Who is the (second )?(\w+)\?/)!;
   const idx = MOST.has(ask[2]) ? (ask[1] ? 1 : 0) : ask[1] ? order.length - 2 : order.length - 1;
-  const options = [...q.matchAll(/(\w+) \(([A-E])\)/g)];
+  const options = [...q.matchAll(/(\w+) ([A-E])[,.]/g)];
   return options.find((o) => o[1] === order[idx])![2];
 }
 
@@ -175,7 +175,7 @@ describe('generateTrace', () => {
       }
       if (m.firstCorrectPos >= 0) {
         const upTo = trace.thinking.slice(0, m.firstCorrectPos);
-        if (problem.family === 'order') expect(upTo.endsWith(`(${problem.gold}).`)).toBe(true);
+        if (problem.family === 'order') expect(upTo.endsWith(` ${problem.gold}.`)).toBe(true);
         else expect(upTo).toMatch(new RegExp(`\\b${problem.gold}\\b`));
       }
       if (m.correct) expect(m.firstCorrectPos).toBeGreaterThanOrEqual(0);

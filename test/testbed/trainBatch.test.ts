@@ -34,6 +34,7 @@ describe('result-token loss weights', () => {
     ]);
     expect(flaggedRuns('</think> Final Answer: \\boxed{24}')).toEqual(['24']);
     expect(flaggedRuns('The youngest is Ann (C). Options: Bo, then (A) first.')).toEqual(['C', 'A']);
+    expect(flaggedRuns('So the oldest is Bo B. I think A is it, Cy D.')).toEqual([' B', ' D']);
     expect(flaggedRuns('</think> Final Answer: \\boxed{B}')).toEqual(['B']);
   });
 

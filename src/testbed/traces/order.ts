@@ -1,6 +1,6 @@
 /**
  * `order`: multiple-choice ordering of entities defined in the question ("Ann is taller than Bo.
- * Bo is taller than Cy. Who is the shortest?\nOptions: Ann (A), Bo (B), Cy (C)."), answered with a letter.
+ * Bo is taller than Cy. Who is the shortest?\nOptions: Ann A, Bo B, Cy C."), answered with a letter.
  * The analogue of a commonsense multiple-choice set for zero-shot transfer.
  */
 import type { SeededRandom } from '../../random/SeededRandom.ts';
@@ -98,16 +98,18 @@ function factText(d: OrderData, link: number, flipped: boolean): string {
 /** Builds an order problem (without id). */
 export function orderProblem(d: OrderData, _rng: SeededRandom): Omit<Problem, 'id'> {
   const facts = d.facts.map((f) => `${factText(d, f.link, f.flipped)}.`).join(' ');
-  // Name first, then the letter: the trace's "Jo (C)" is then a copy of the option line (an induction
-  // pattern), which a 4-layer model learns; with "C. Jo" it had to look back past the name and never did.
+  // Each name is followed directly by its letter ("Jo C"): finding the letter is then the one-token
+  // lookup an induction head does (attend to the token after the earlier " Jo"). With "Jo (C)" the letter
+  // sat three tokens after the name (" ", "(", "C") and the 4-layer model stayed at chance (the name
+  // in its conclusion was right 87% of the time, the letter after it 30%).
   // One line, so every name follows a space and is the same BPE piece as in the trace.
-  const options = `Options: ${d.options.map((name, i) => `${name} (${LETTERS[i]})`).join(', ')}.`;
+  const options = `Options: ${d.options.map((name, i) => `${name} ${LETTERS[i]}`).join(', ')}.`;
   const target = d.names[askIndex(d.ask, d.names.length)];
   return {
     family: 'order',
     // The lead-in gives the first name a leading space: " Dee" and "Dee" are different BPE pieces.
     question: `We know that ${facts} Who is the ${askWords(d)}?\n${options}`,
-    gold: LETTERS[d.options.indexOf(target)],
+    gold: letterOf(d, target),
     canonical: `order:${d.names.join('>')}|${RELATIONS[d.relation].more}|${d.ask}|${d.options.join(',')}`,
     data: d,
   };
@@ -115,6 +117,12 @@ export function orderProblem(d: OrderData, _rng: SeededRandom): Omit<Problem, 'i
 
 const data = (p: Problem) => p.data as OrderData;
 const list = (xs: readonly string[]) => xs.join(', ');
+/** The option letter of a name. */
+const letterOf = (d: OrderData, name: string) => LETTERS[d.options.indexOf(name)];
+/** "Rex C": a name with its letter. Every order the trace writes tags its names, so the model looks a
+ * letter up once per name rather than once per trace (the lookup, not the ordering, was what it missed). */
+const tag = (d: OrderData, name: string) => `${name} ${letterOf(d, name)}`;
+const tagged = (d: OrderData, xs: readonly string[]) => xs.map((x) => tag(d, x)).join(', ');
 /** How step i states its fact: as in the question. */
 const flippedOf = (d: OrderData, link: number) => d.facts.find((f) => f.link === link)!.flipped;
 
@@ -133,7 +141,7 @@ export const orderLogic: FamilyLogic<string[]> = {
   },
   answer: (p, s) => {
     const d = data(p);
-    return LETTERS[d.options.indexOf(s[askIndex(d.ask, s.length)])];
+    return letterOf(d, s[askIndex(d.ask, s.length)]);
   },
   lastStepStatesAnswer: false,
 
@@ -152,11 +160,11 @@ export const orderLogic: FamilyLogic<string[]> = {
       (i === 0 ? 'First, ' : rng.pick(['Next, ', 'Then, ', 'Also, '])) + factText(d, i, flippedOf(d, i));
     // Short orders are written out; longer ones only say where the new name goes (the conclusion lists all).
     if (out.length <= 3 && rng.next() < 0.5)
-      return rng.pick([`${f}, so the order is ${list(out)}.`, `${f}: ${list(out)}.`]);
+      return rng.pick([`${f}, so the order is ${tagged(d, out)}.`, `${f}: ${tagged(d, out)}.`]);
     const k = out.indexOf(d.names[i + 1]);
     return k === out.length - 1
-      ? `${f}, so ${d.names[i + 1]} comes after ${out[k - 1]}.`
-      : `${f}, so ${d.names[i + 1]} comes before ${out[k + 1]}.`;
+      ? `${f}, so ${tag(d, d.names[i + 1])} comes after ${out[k - 1]}.`
+      : `${f}, so ${tag(d, d.names[i + 1])} comes before ${out[k + 1]}.`;
   },
   // A recap repeats what was believed: after a missed slip, the misread fact.
   redo: (p, i, s, out) => {
@@ -169,8 +177,8 @@ export const orderLogic: FamilyLogic<string[]> = {
     const d = data(p);
     const f = factText(d, i, false);
     return rng.pick([
-      `${f}, so ${d.names[i]} comes before ${d.names[i + 1]}: ${list(right)}.`,
-      `that's backwards. ${f}, so the order is ${list(right)}.`,
+      `${f}, so ${d.names[i]} comes before ${d.names[i + 1]}: ${tagged(d, right)}.`,
+      `that's backwards. ${f}, so the order is ${tagged(d, right)}.`,
     ]);
   },
   check: (p, i, _s, _out, rng) => {
@@ -185,11 +193,10 @@ export const orderLogic: FamilyLogic<string[]> = {
   conclusion: (p, s, rng) => {
     const d = data(p);
     const who = s[askIndex(d.ask, s.length)];
-    const letter = LETTERS[d.options.indexOf(who)];
     const r = RELATIONS[d.relation];
     return rng.pick([
-      `So the order is ${list(s)}, and the ${askWords(d)} is ${who} (${letter}).`,
-      `So from ${r.most} to ${r.least}: ${list(s)}. The ${askWords(d)} is ${who} (${letter}).`,
+      `So the order is ${tagged(d, s)}, and the ${askWords(d)} is ${tag(d, who)}.`,
+      `So from ${r.most} to ${r.least}: ${tagged(d, s)}. The ${askWords(d)} is ${tag(d, who)}.`,
     ]);
   },
   altAll: (p) => {
@@ -197,12 +204,11 @@ export const orderLogic: FamilyLogic<string[]> = {
     const r = RELATIONS[d.relation];
     const k = askIndex(d.ask, d.names.length);
     const who = d.names[k];
-    const letter = LETTERS[d.options.indexOf(who)];
     const above = d.names.slice(0, k);
     const below = d.names.slice(k + 1);
     const parts: string[] = [];
     if (above.length) parts.push(`${list(above)} ${above.length === 1 ? 'is' : 'are'} ${r.more} than ${who}`);
     if (below.length) parts.push(`${list(below)} ${below.length === 1 ? 'is' : 'are'} ${r.less}`);
-    return `${parts.join(', and ')}. So the ${askWords(d)} is ${who} (${letter}).`;
+    return `${parts.join(', and ')}. So the ${askWords(d)} is ${tag(d, who)}.`;
   },
 };
