@@ -49,7 +49,7 @@ const MOST = new Set(['tallest', 'oldest', 'heaviest', 'fastest']);
 function solveOrder(q: string): string {
   const above = new Map<string, Set<string>>(); // name -> names ranked higher
   const names = new Set<string>();
-  for (const m of q.matchAll(/(\w+) is (\w+) than (\w+)\./g)) {
+  for (const m of q.matchAll(/(\w+) [A-E] is (\w+) than (\w+) [A-E]\./g)) {
     const [hi, lo] = MORE.has(m[2]) ? [m[1], m[3]] : [m[3], m[1]];
     names.add(hi).add(lo);
     if (!above.has(lo)) above.set(lo, new Set());
