@@ -48,6 +48,8 @@ export interface TestbedTrainOptions {
   families: string;
   /** Probability that a solution step slips (the data's error rate; see TraceOptions). */
   slipRate: number;
+  /** Per-family slip rates that override `slipRate` ("order=0.4"; '' = none). */
+  familySlipRates: string;
   /** Continue from the weights of this checkpoint or testbed GGUF with a fresh schedule ('' = random init). */
   initFrom: string;
 }
@@ -75,6 +77,7 @@ export const TESTBED_DEFAULTS: TestbedTrainOptions = {
   resultWeight: 4,
   families: FAMILIES.join(','),
   slipRate: DEFAULT_TRACE_OPTIONS.slipRate,
+  familySlipRates: '',
 };
 
 /** A training row: the tokens of one conversation and a mask over the assistant turn. */
@@ -130,7 +133,7 @@ export function makeBatch(
   tok: BpeTokenizer,
   step: number,
   opts: Pick<TestbedTrainOptions, 'seed' | 'batchSize' | 'seqLen'> &
-    Partial<Pick<TestbedTrainOptions, 'resultWeight' | 'families' | 'slipRate'>>,
+    Partial<Pick<TestbedTrainOptions, 'resultWeight' | 'families' | 'slipRate' | 'familySlipRates'>>,
 ): { tokens: Int32Array; mask: Float32Array } {
   const { batchSize: B, seqLen: T } = opts;
   const resultWeight = opts.resultWeight ?? 1;
@@ -143,6 +146,12 @@ export function makeBatch(
     split: 'train',
     families: opts.families === undefined ? undefined : parseFamilies(opts.families),
     traceOptions: opts.slipRate === undefined ? undefined : { slipRate: opts.slipRate },
+    familyTraceOptions: Object.fromEntries(
+      Object.entries(parseFamilySlipRates(opts.familySlipRates ?? '')).map(([f, slipRate]) => [
+        f,
+        { slipRate },
+      ]),
+    ),
   });
   let row = 0;
   for (const item of items) {
@@ -163,13 +172,32 @@ export function makeBatch(
 
 /** Rejects data options that would silently train on something else (NaN, out of range, unknown family). */
 export function validateDataOptions(
-  opts: Pick<TestbedTrainOptions, 'resultWeight' | 'families' | 'slipRate'>,
+  opts: Pick<TestbedTrainOptions, 'resultWeight' | 'families' | 'slipRate'> &
+    Partial<Pick<TestbedTrainOptions, 'familySlipRates'>>,
 ) {
   if (!(Number.isFinite(opts.resultWeight) && opts.resultWeight > 0))
     throw new UserError(`--result-weight must be a positive number, got ${opts.resultWeight}`);
   if (!(opts.slipRate >= 0 && opts.slipRate <= 1))
     throw new UserError(`--slip-rate must be in [0, 1], got ${opts.slipRate}`);
   parseFamilies(opts.families);
+  parseFamilySlipRates(opts.familySlipRates ?? '');
+}
+
+/** Parses per-family slip rates ("order=0.4,word=0.15"; '' = none). */
+export function parseFamilySlipRates(list: string): Partial<Record<Family, number>> {
+  const out: Partial<Record<Family, number>> = {};
+  if (!list.trim()) return out;
+  for (const part of list.split(',')) {
+    const m = /^\s*(\w+)\s*=\s*(\S+)\s*$/.exec(part);
+    if (!m) throw new UserError(`--family-slip-rates: expected FAMILY=RATE, got "${part}" in "${list}"`);
+    const [family] = parseFamilies(m[1]);
+    const rate = Number(m[2]);
+    if (!(rate >= 0 && rate <= 1))
+      throw new UserError(`--family-slip-rates: the rate of ${family} must be in [0, 1], got "${m[2]}"`);
+    if (family in out) throw new UserError(`--family-slip-rates: ${family} is given twice in "${list}"`);
+    out[family] = rate;
+  }
+  return out;
 }
 
 /** Parses a comma-separated family list ("arith,word,order,order"). */

@@ -110,6 +110,21 @@ describe('problems', () => {
       }
   });
 
+  it('tag every name in an order question and trace with its option letter', () => {
+    const rng = new SeededRandom(23);
+    for (let k = 0; k < 200; k++) {
+      const p = generateProblem('order', rng);
+      const letters = new Map(
+        [...p.question.split('Options:')[1].matchAll(/(\w+) ([A-E])[,.]/g)].map((m) => [m[1], m[2]]),
+      );
+      const text = `${p.question}\n${generateTrace(p, rng).thinking}`;
+      const names = [...letters.keys()].join('|');
+      const mentions = [...text.matchAll(new RegExp(`\\b(${names})\\b( [A-E]\\b)?`, 'g'))];
+      expect(mentions.length).toBeGreaterThan(2 * letters.size);
+      for (const m of mentions) expect(m[2], `${m[0]} in ${text}`).toBe(` ${letters.get(m[1])}`);
+    }
+  });
+
   it('keep arith numbers in range: operands < 100, multipliers 2–9, results < 1000, 2–6 operations', () => {
     const rng = new SeededRandom(22);
     const counts = new Set<number>();

@@ -6,6 +6,7 @@ import {
   encodeConversation,
   makeBatch,
   parseFamilies,
+  parseFamilySlipRates,
   resultTokenFlags,
   validateDataOptions,
 } from '../../src/testbed/trainTestbed.ts';
@@ -76,5 +77,42 @@ describe('result-token loss weights', () => {
     expect(() => validateDataOptions({ ...ok, slipRate: 1.5 })).toThrow(/--slip-rate/);
     expect(() => validateDataOptions({ ...ok, slipRate: Number.NaN })).toThrow(/--slip-rate/);
     expect(() => validateDataOptions({ ...ok, families: 'arith,' })).toThrow(/unknown testbed family/);
+    expect(() => validateDataOptions({ ...ok, familySlipRates: 'order=0.4' })).not.toThrow();
+    expect(() => validateDataOptions({ ...ok, familySlipRates: 'order=1.2' })).toThrow(/rate of order/);
+    expect(() => validateDataOptions({ ...ok, familySlipRates: 'order=x' })).toThrow(/rate of order/);
+    expect(() => validateDataOptions({ ...ok, familySlipRates: 'order' })).toThrow(/FAMILY=RATE/);
+    expect(() => validateDataOptions({ ...ok, familySlipRates: 'logic=0.1' })).toThrow(
+      /unknown testbed family/,
+    );
+    expect(() => validateDataOptions({ ...ok, familySlipRates: 'order=0.1,order=0.2' })).toThrow(/twice/);
+  });
+
+  it('gives one family its own slip rate (--family-slip-rates) and leaves the others at --slip-rate', () => {
+    expect(parseFamilySlipRates('order=0.4, word=0')).toEqual({ order: 0.4, word: 0 });
+    expect(parseFamilySlipRates('')).toEqual({});
+    // Slips per step, counted from the traces the batches are built from.
+    const slipsPerStep = (familyTraceOptions: Parameters<typeof buildCorpus>[0]['familyTraceOptions']) => {
+      const items = buildCorpus({
+        seed: 5,
+        n: 600,
+        split: 'train',
+        traceOptions: { slipRate: 0.2 },
+        familyTraceOptions,
+      });
+      const rate = (f: string) => {
+        const its = items.filter((it) => it.problem.family === f);
+        return (
+          its.reduce((a, it) => a + it.trace.meta.slips, 0) /
+          its.reduce((a, it) => a + it.trace.meta.steps, 0)
+        );
+      };
+      return { arith: rate('arith'), order: rate('order') };
+    };
+    const base = slipsPerStep(undefined);
+    const high = slipsPerStep({ order: { slipRate: 0.6 } });
+    // About 200 problems per family and 2–6 steps each: 4 SE of a per-step rate is under 0.08.
+    expect(Math.abs(base.order - 0.2)).toBeLessThan(0.08);
+    expect(Math.abs(high.order - 0.6)).toBeLessThan(0.08);
+    expect(high.arith).toBe(base.arith);
   });
 });

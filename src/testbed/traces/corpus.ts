@@ -23,6 +23,8 @@ export interface CorpusOptions {
   /** Fraction of the problem space that is held out. Default 0.2. */
   heldoutFraction?: number;
   traceOptions?: Partial<TraceOptions>;
+  /** Per-family trace options, over `traceOptions` (e.g. a higher slip rate for one family). */
+  familyTraceOptions?: Partial<Record<Family, Partial<TraceOptions>>>;
   /** Independent traces per problem (different slips and checks). Default 1. */
   tracesPerProblem?: number;
 }
@@ -67,8 +69,9 @@ export function buildCorpus(opts: CorpusOptions): CorpusItem[] {
       throw new Error(`buildCorpus: ran out of distinct ${family} problems for split ${opts.split}`);
     seen.add(problem.canonical);
     const traceRng = rng.fork();
+    const traceOptions = { ...opts.traceOptions, ...opts.familyTraceOptions?.[family] };
     for (let t = 0; t < per && items.length < opts.n; t++) {
-      const trace = generateTrace(problem, traceRng, opts.traceOptions);
+      const trace = generateTrace(problem, traceRng, traceOptions);
       items.push({
         problem,
         trace,

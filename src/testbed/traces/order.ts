@@ -1,6 +1,7 @@
 /**
- * `order`: multiple-choice ordering of entities defined in the question ("Ann is taller than Bo.
- * Bo is taller than Cy. Who is the shortest?\nOptions: Ann A, Bo B, Cy C."), answered with a letter.
+ * `order`: multiple-choice ordering of entities defined in the question ("We know that Ann A is taller
+ * than Bo C. Bo C is taller than Cy B. Who is the shortest?\nOptions: Ann A, Cy B, Bo C."), answered with
+ * a letter. Every name carries its option letter (see `tag`).
  * The analogue of a commonsense multiple-choice set for zero-shot transfer.
  */
 import type { SeededRandom } from '../../random/SeededRandom.ts';
@@ -56,13 +57,14 @@ export interface OrderData {
   options: string[];
 }
 
-/** Draws an order problem with 3–5 entities. */
+/** Draws an order problem with 3–4 entities. */
 export function drawOrder(rng: SeededRandom): OrderData {
   const n = 3 + rng.int(2);
   const names = rng.shuffle([...NAMES]).slice(0, n);
   const relation = rng.int(RELATIONS.length);
-  // Facts come in chain order (most first), some stated with the "less" word. Shuffled facts asked a
-  // 4-layer model to find each link anywhere in the question, which it never learned (28% ≈ chance).
+  // Facts come in chain order (most first), some stated with the "less" word. Training on problems with
+  // shuffled facts (half of them) made the model lose the chain-order ones too (93% -> 50%): it could
+  // no longer find the next link and wrote "Ida B is younger than Ida B".
   const facts = Array.from({ length: n - 1 }, (_, link) => ({ link, flipped: rng.next() < 0.4 }));
   const asks: OrderAsk[] = ['most', 'least', 'second-most', 'second-least'];
   const ask = n === 3 ? rng.pick(asks.slice(0, 3)) : rng.pick(asks);
@@ -111,11 +113,9 @@ function factText(d: OrderData, link: number, flipped: boolean): string {
 /** Builds an order problem (without id). */
 export function orderProblem(d: OrderData, _rng: SeededRandom): Omit<Problem, 'id'> {
   const facts = d.facts.map((f) => `${factText(d, f.link, f.flipped)}.`).join(' ');
-  // Each name is followed directly by its letter ("Jo C"): finding the letter is then the one-token
-  // lookup an induction head does (attend to the token after the earlier " Jo"). With "Jo (C)" the letter
-  // sat three tokens after the name (" ", "(", "C") and the 4-layer model stayed at chance (the name
-  // in its conclusion was right 87% of the time, the letter after it 30%).
-  // One line, so every name follows a space and is the same BPE piece as in the trace.
+  // "Jo C" as everywhere else: with "Jo (C)" on this line only, the letter sat three tokens after the
+  // name and the 4-layer model picked it at chance (the name in its conclusion was right 87% of the time,
+  // the letter after it 30%). One line, so every name follows a space, the same BPE piece as in the trace.
   const options = `Options: ${d.options.map((name, i) => `${name} ${LETTERS[i]}`).join(', ')}.`;
   const target = d.names[askIndex(d.ask, d.names.length)];
   return {
@@ -213,7 +213,8 @@ export const orderLogic: FamilyLogic<string[]> = {
     const above = d.names.slice(0, k);
     const below = d.names.slice(k + 1);
     const parts: string[] = [];
-    if (above.length) parts.push(`${tagged(d, above)} ${above.length === 1 ? 'is' : 'are'} ${r.more} than ${tag(d, who)}`);
+    if (above.length)
+      parts.push(`${tagged(d, above)} ${above.length === 1 ? 'is' : 'are'} ${r.more} than ${tag(d, who)}`);
     if (below.length) parts.push(`${tagged(d, below)} ${below.length === 1 ? 'is' : 'are'} ${r.less}`);
     return `${parts.join(', and ')}. So the ${askWords(d)} is ${tag(d, who)}.`;
   },
