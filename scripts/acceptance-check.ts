@@ -2,6 +2,7 @@
 // summaries against the end-to-end acceptance criteria and prints a markdown table (exit 1 if one fails).
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { UserError } from '../src/errors.ts';
 import { checkAcceptance, DEFAULT_ACCEPTANCE, formatAcceptance } from '../src/pipeline/eval/acceptance.ts';
 import type { EvalSummary } from '../src/pipeline/eval/summary.ts';
 
@@ -11,7 +12,30 @@ const program = new Command('acceptance-check')
   .parse();
 const files = program.args;
 const criteria = { ...DEFAULT_ACCEPTANCE, dataset: program.opts<{ dataset: string }>().dataset };
-const summaries = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as EvalSummary);
-const report = checkAcceptance(summaries, criteria);
-console.log(formatAcceptance(report, criteria));
-process.exitCode = report.savingMet && report.prematureMet && report.wallClockMet ? 0 : 1;
+/** Reads one summary, or throws a UserError naming the file. */
+function readSummary(file: string): EvalSummary {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const s = JSON.parse(text) as EvalSummary;
+    if (!Array.isArray(s?.groups)) throw new Error('it has no "groups" list');
+    return s;
+  } catch (err) {
+    throw new UserError(`${file} is not an eval summary.json: ${(err as Error).message}`);
+  }
+}
+
+try {
+  const report = checkAcceptance(files.map(readSummary), criteria);
+  console.log(formatAcceptance(report, criteria));
+  process.exitCode = report.savingMet && report.prematureMet && report.wallClockMet ? 0 : 1;
+} catch (err) {
+  // Bad input is one line and exit 2 (1 means a criterion failed); anything else is a bug, with its stack.
+  if (!(err instanceof UserError)) throw err;
+  console.error(`acceptance-check: ${err.message}`);
+  process.exitCode = err.exitCode;
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.ts';
 import { checkAcceptance, formatAcceptance } from '../../src/pipeline/eval/acceptance.ts';
 import type { EvalSummary, GroupSummary } from '../../src/pipeline/eval/summary.ts';
 
@@ -102,5 +103,7 @@ describe('checkAcceptance', () => {
     expect(r.savingMet).toBe(false);
     expect(() => checkAcceptance([summary([v])])).toThrow(/no LYNX/);
     expect(() => checkAcceptance([summary([lynx(0.3, 0.5, 0.5, 0, 0.2)])])).toThrow(/no vanilla/);
+    // Input errors, not bugs: the script prints them as one line.
+    expect(() => checkAcceptance([summary([v])])).toThrow(UserError);
   });
 });

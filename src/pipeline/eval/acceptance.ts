@@ -5,6 +5,7 @@
  * wall-clock saving is at least its token saving minus `wallClockSlack`.
  */
 
+import { ensure } from '../../errors.ts';
 import { percent } from '../format.ts';
 import type { EvalSummary, GroupSummary } from './summary.ts';
 
@@ -67,13 +68,13 @@ export function checkAcceptance(
     const delta = g.options.delta;
     if (g.method !== 'lynx' || typeof delta !== 'number') continue;
     const base = vanilla.get(g.temperature);
-    if (!base || !g.savingsVsVanilla)
-      throw new Error(
-        `no vanilla run on ${criteria.dataset} at T ${g.temperature} to compare ${g.label} with`,
-      );
+    ensure(
+      base && g.savingsVsVanilla,
+      () => `no vanilla run on ${criteria.dataset} at T ${g.temperature} to compare ${g.label} with`,
+    );
     rows.push(lynxRow(g, base, delta, criteria));
   }
-  if (!rows.length) throw new Error(`no LYNX δ runs on ${criteria.dataset} in these summaries`);
+  ensure(rows.length, `no LYNX δ runs on ${criteria.dataset} in these summaries`);
   const qualifying: Record<string, string[]> = {};
   for (const r of rows) {
     qualifying[r.temperature] ??= [];
