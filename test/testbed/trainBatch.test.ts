@@ -110,7 +110,7 @@ describe('result-token loss weights', () => {
     };
     const base = slipsPerStep(undefined);
     const high = slipsPerStep({ order: { slipRate: 0.6 } });
-    // About 200 problems per family and 2–6 steps each: 4 SE of a per-step rate is under 0.08.
+    // 200 order problems with 502 steps: the SE of a per-step rate is at most 0.022, so 0.08 is ≥ 3.6 SE.
     expect(Math.abs(base.order - 0.2)).toBeLessThan(0.08);
     expect(Math.abs(high.order - 0.6)).toBeLessThan(0.08);
     expect(high.arith).toBe(base.arith);

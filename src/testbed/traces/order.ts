@@ -116,7 +116,7 @@ export function orderProblem(d: OrderData, _rng: SeededRandom): Omit<Problem, 'i
   // "Jo C" as everywhere else: with "Jo (C)" on this line only, the letter sat three tokens after the
   // name and the 4-layer model picked it at chance (the name in its conclusion was right 87% of the time,
   // the letter after it 30%). One line, so every name follows a space, the same BPE piece as in the trace.
-  const options = `Options: ${d.options.map((name, i) => `${name} ${LETTERS[i]}`).join(', ')}.`;
+  const options = `Options: ${tagged(d, d.options)}.`;
   const target = d.names[askIndex(d.ask, d.names.length)];
   return {
     family: 'order',
