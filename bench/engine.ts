@@ -41,7 +41,7 @@ async function timed(f: () => Promise<unknown>): Promise<number> {
 async function decodeBlock(s: Session, n: number, readHidden: boolean): Promise<void> {
   for (let i = 0; i < n; i++) {
     await s.step({ temperature: 0.6, topP: 0.95, seed: 1 });
-    if (readHidden && Number.isNaN(s.hidden([-1])[0][0])) throw new Error('NaN hidden state');
+    if (readHidden && Number.isNaN((await s.hidden([-1]))[0][0])) throw new Error('NaN hidden state');
   }
 }
 

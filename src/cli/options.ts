@@ -4,6 +4,7 @@
  */
 import { Option } from 'commander';
 import { type ChatFormatOption, parseChatFormatOption } from '../engine/chatFormats.ts';
+import { type GpuSetting, parseGpuSetting } from '../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../errors.ts';
 import type { LynxLevel } from '../reason/policies/lynx.ts';
 
@@ -59,6 +60,24 @@ export interface EngineCommandOptions {
   threads?: number;
   contextSize?: number;
   chatFormat: ChatFormatOption;
+  gpu?: GpuSetting;
+}
+
+/** --gpu: where the model's layers run (default auto, as node-llama-cpp: a GPU when found, else CPU). */
+export function gpuOption(): Option {
+  return new Option(
+    '--gpu <where>',
+    'auto (a GPU when one is found, else CPU), off, or a number of layers to offload',
+  )
+    .argParser(parseGpuSetting)
+    .default('auto');
+}
+
+/** --parallel: problems or requests decoded side by side in shared batches. */
+export function parallelOption(defaultValue: number, what: string): Option {
+  return new Option('--parallel <n>', `${what} decoded at once, batched together`)
+    .argParser(numberOption('parallel', { integer: true, min: 1, max: 256 }))
+    .default(defaultValue);
 }
 
 /** --threads: CPU threads of the llama.cpp engine. */

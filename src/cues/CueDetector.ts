@@ -127,6 +127,20 @@ export class CueDetector {
     return events;
   }
 
+  /**
+   * True when pushing `piece` next could complete a cue: some cue word would end inside it
+   * (word boundaries and overlaps ignored, so this never misses a cue `push` would return).
+   */
+  mayComplete(piece: string): boolean {
+    if (piece.length === 0) return false;
+    const folded = foldCase(piece);
+    for (const word of this.lexicon) {
+      const tail = this.folded.slice(Math.max(0, this.folded.length - (word.length - 1)));
+      if ((tail + folded).indexOf(word, 0) >= 0) return true;
+    }
+    return false;
+  }
+
   /** Ends the stream: returns the word-mode cues that were waiting for a following character. */
   flush(): CueEvent[] {
     if (this.flushed) return [];

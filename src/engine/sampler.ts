@@ -71,11 +71,16 @@ function mix32(x: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
-/** The uniform in [0, 1) used to sample at sequence position `position` under `seed`. */
-export function uniformAt(seed: number, position: number): number {
+/** The 32-bit seed of the draw at sequence position `position` under `seed` (a function of both only). */
+export function positionSeed(seed: number, position: number): number {
   const lo = seed >>> 0;
   const hi = Math.floor(seed / 4294967296) >>> 0;
-  return new SeededRandom(mix32(mix32(lo ^ mix32(hi ^ 0x9e3779b9)) ^ (position >>> 0))).next();
+  return mix32(mix32(lo ^ mix32(hi ^ 0x9e3779b9)) ^ (position >>> 0));
+}
+
+/** The uniform in [0, 1) used to sample at sequence position `position` under `seed`. */
+export function uniformAt(seed: number, position: number): number {
+  return new SeededRandom(positionSeed(seed, position)).next();
 }
 
 /**

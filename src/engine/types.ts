@@ -50,6 +50,33 @@ export interface EngineInfo {
    * `entropy()` is a lower bound (see `entropyOf` in `src/engine/sampler.ts`).
    */
   fullDistribution: boolean;
+  /** Sessions that can be open at once (their evaluations are batched together). */
+  maxSessions: number;
+}
+
+/** Options of `Session.append`. */
+export interface AppendOptions {
+  /** Keep the hidden state of the last appended token (else `hidden` may re-evaluate it). */
+  hidden?: boolean;
+  /** The sampling options of the step that follows (default: those of the last step). */
+  next?: SampleOptions;
+}
+
+/** Hints of `Session.step` that let an engine keep only what will be read. */
+export interface StepHint {
+  /** Called with the sampled token before it is evaluated: true keeps its hidden state. */
+  hidden?: (token: number, piece: string) => boolean;
+}
+
+/** Options of `Engine.open`. */
+export interface OpenOptions {
+  /** Sampling of the first step (default greedy; later steps default to the last step's). */
+  sample?: SampleOptions;
+  /** Keep the hidden state of the last prompt token. */
+  hidden?: boolean;
+  /** `topLogprobs` / `entropy` will be called: keep the distribution's top candidates every step. */
+  topLogprobs?: number;
+  entropy?: boolean;
 }
 
 /** A position in a session to roll back to. */
@@ -64,15 +91,21 @@ export interface Mark {
 export interface Session {
   /** Number of tokens in the sequence (prompt + appended + sampled). */
   readonly length: number;
-  /** Samples one token from the current distribution and appends it. */
-  step(opts: SampleOptions): Promise<StepResult>;
+  /**
+   * Samples one token from the current distribution and appends it. The token drawn is a function
+   * of the sequence, the options, the seed and the position only (not of other sessions).
+   */
+  step(opts: SampleOptions, hint?: StepHint): Promise<StepResult>;
   /** Appends tokens (teacher forcing) and evaluates them. */
-  append(tokens: number[]): Promise<void>;
+  append(tokens: number[], opts?: AppendOptions): Promise<void>;
   /** Hidden state(s) of the LAST evaluated token, one Float32Array per requested layer (-1 = final norm). */
-  hidden(layers: number[]): Float32Array[];
-  /** Top-k (token, logprob) of the next-token distribution. */
+  hidden(layers: number[]): Promise<Float32Array[]>;
+  /**
+   * Top-k (token, logprob) of the next-token distribution. Engines may need this announced at
+   * `open` (`topLogprobs`); they throw otherwise.
+   */
   topLogprobs(k: number): Array<[token: number, logprob: number]>;
-  /** Entropy (nats) of the full next-token distribution. */
+  /** Entropy (nats) of the next-token distribution (announce with `open({ entropy: true })`). */
   entropy(): number;
   /** The tokens of the sequence so far (a copy). */
   tokens(): number[];
@@ -99,10 +132,10 @@ export interface Engine {
   /**
    * Opens a session whose sequence starts with `prompt` and evaluates it. A string is tokenized with
    * special tokens parsed, and the model's BOS is prepended when the model asks for one and the text
-   * does not already start with it; token arrays are used as they are. Engines may allow only one
-   * open session at a time (llama.cpp does: `open` throws while another session is open).
+   * does not already start with it; token arrays are used as they are. At most `info.maxSessions`
+   * are open at once: `open` waits (first come, first served) for one to close.
    */
-  open(prompt: number[] | string): Promise<Session>;
+  open(prompt: number[] | string, opts?: OpenOptions): Promise<Session>;
   /** Frees the model. */
   dispose(): Promise<void>;
 }

@@ -171,8 +171,8 @@ async function syntheticEvent(
   const session = await engine.open([...prompt, ...generated.slice(0, k)]);
   try {
     const mark = session.mark();
-    await session.append([generated[k]]);
-    const features = concatFeatures(session.hidden(o.layers));
+    await session.append([generated[k]], { hidden: true, next: { temperature: 0 } });
+    const features = concatFeatures(await session.hidden(o.layers));
     await session.rollback(mark);
     const r = await forcedExit(session, { exitCueTokens, exitCueText: exitCue, maxTokens: o.exitMaxTokens });
     return {

@@ -57,9 +57,9 @@ export async function forcedExit(session: Session, opts: ForcedExitOptions): Pro
   let text = '';
   let stoppedBy: ForcedExitResult['stoppedBy'] = 'max-tokens';
   try {
-    if (opts.exitCueTokens.length > 0) await session.append(opts.exitCueTokens);
-    const braces = opts.stopOnClose ? new BraceTracker(opts.exitCueText ?? '') : undefined;
     const sample = opts.sample ?? GREEDY;
+    if (opts.exitCueTokens.length > 0) await session.append(opts.exitCueTokens, { next: sample });
+    const braces = opts.stopOnClose ? new BraceTracker(opts.exitCueText ?? '') : undefined;
     while (tokens.length < opts.maxTokens) {
       if (opts.signal?.aborted) {
         stoppedBy = 'aborted';

@@ -9,7 +9,7 @@
  * with `kept: false` (it did cost a decode step).
  */
 import { CueDetector, type CueDetectorOptions } from '../cues/CueDetector.ts';
-import type { ChatMessage, Engine, Mark, SampleOptions, Session } from '../engine/types.ts';
+import type { AppendOptions, ChatMessage, Engine, Mark, SampleOptions, Session } from '../engine/types.ts';
 import { UserError } from '../errors.ts';
 import { LYNX_EXIT_CUE, THINK_CLOSE } from './cueTexts.ts';
 import { forcedExit } from './forcedExit.ts';
@@ -61,6 +61,7 @@ export const DEFAULT_SAMPLE: Readonly<SampleOptions> = Object.freeze({
 });
 export const DEFAULT_MAX_TOKENS = 12048;
 export const DEFAULT_ANSWER_MAX_TOKENS = 64;
+const GREEDY: SampleOptions = Object.freeze({ temperature: 0 });
 /** Context kept free beyond `maxTokens` for exit cues, forced answers and probes. */
 const CONTEXT_RESERVE = 128;
 
@@ -72,7 +73,10 @@ export async function runReasoning(
   opts: RunOptions = {},
 ): Promise<ReasoningTrace> {
   const { prompt, text } = resolvePrompt(engine, input);
-  const session = await engine.open(prompt);
+  const session = await engine.open(prompt, {
+    sample: opts.sample ?? DEFAULT_SAMPLE,
+    entropy: policy.needsEntropy ?? false,
+  });
   try {
     return await new ReasoningRun(engine, session, policy, session.length, text, opts).execute();
   } finally {
@@ -175,7 +179,7 @@ class ReasoningRun {
   async execute(): Promise<ReasoningTrace> {
     const prefill = this.policy.prefill?.(this.engine, this.promptText);
     if (prefill !== undefined) {
-      await this.appendExitText(prefill);
+      await this.appendExitText(prefill, this.sample);
       this.exitInfo = { reason: 'no-thinking', position: 0, exitCue: prefill };
       this.answerPrefix = '';
       await this.decodeAnswer('free');
@@ -189,6 +193,8 @@ class ReasoningRun {
 
   private async think(): Promise<void> {
     const detector = new CueDetector(this.cueOptions);
+    // Keep the hidden state of tokens that may complete a cue, where it is read.
+    const hint = { hidden: (_token: number, piece: string) => detector.mayComplete(piece) };
     const ctx = this.makeContext();
     const state = this.policy.init?.();
     for (;;) {
@@ -202,7 +208,7 @@ class ReasoningRun {
       this.marks.set(index, this.session.mark());
       this.marks.delete(index - MARK_WINDOW);
       const t = performance.now();
-      const step = await this.session.step(this.sample);
+      const step = await this.session.step(this.sample, hint);
       this.timings.decodeMs += performance.now() - t;
       const record: TokenRecord = { token: step.token, role: 'thinking', kept: true };
       this.records.push(record);
@@ -258,14 +264,14 @@ class ReasoningRun {
     this.finish = finish;
   }
 
-  /** Makes the session hold exactly thinking tokens [0, k). */
-  private async holdThinking(k: number): Promise<void> {
+  /** Makes the session hold exactly thinking tokens [0, k) (re-appended ones keep `opts`' needs). */
+  private async holdThinking(k: number, opts: AppendOptions = { next: this.sample }): Promise<void> {
     if (k < this.held) {
       const mark = this.marks.get(k);
       if (!mark) throw new Error(`reasoning loop: no mark before thinking token ${k}`);
       await this.session.rollback(mark);
     } else if (k > this.held) {
-      await this.session.append(this.thinkingIds.slice(this.held, k));
+      await this.session.append(this.thinkingIds.slice(this.held, k), opts);
     }
     this.held = k;
   }
@@ -297,9 +303,10 @@ class ReasoningRun {
     }
     const cue = decision.exitCue ?? this.exitCue;
     this.exitInfo = { reason, position, exitCue: cue, ...(atCue ? { cueEvent: cueIndex } : {}) };
-    await this.appendExitText(cue);
+    const mode = decision.answer ?? 'forced';
+    await this.appendExitText(cue, this.answerSample(mode));
     this.answerPrefix = cue;
-    await this.decodeAnswer(decision.answer ?? 'forced');
+    await this.decodeAnswer(mode);
   }
 
   /** Makes a trial's decoded answer the final answer (its suffix counts as the exit cue). */
@@ -329,10 +336,11 @@ class ReasoningRun {
 
   // ---------------------------------------------------------------- answers
 
-  private async appendExitText(text: string): Promise<void> {
+  /** Appends text that ends thinking; `next` is how the answer after it is sampled. */
+  private async appendExitText(text: string, next: SampleOptions): Promise<void> {
     const tokens = this.tokensOf(text);
     const t = performance.now();
-    if (tokens.length > 0) await this.session.append(tokens);
+    if (tokens.length > 0) await this.session.append(tokens, { next });
     this.timings.decodeMs += performance.now() - t;
     this.exitCueTokens += tokens.length;
   }
@@ -344,7 +352,7 @@ class ReasoningRun {
   private async decodeAnswer(mode: 'forced' | 'free'): Promise<void> {
     const forced = mode === 'forced';
     const limit = forced ? this.answerMaxTokens : Math.max(0, this.maxTokens - this.thinkingIds.length);
-    const sample = forced ? { temperature: 0 } : this.sample;
+    const sample = this.answerSample(mode);
     const t = performance.now();
     const result = await forcedExit(this.session, {
       exitCueTokens: [],
@@ -362,6 +370,11 @@ class ReasoningRun {
     });
     this.timings.decodeMs += performance.now() - t;
     this.finish = finishOf(result.stoppedBy);
+  }
+
+  /** Forced answers are greedy (LYNX's `generate_from_prefix`); free ones use the run's sampling. */
+  private answerSample(mode: 'forced' | 'free'): SampleOptions {
+    return mode === 'forced' ? GREEDY : this.sample;
   }
 
   // ---------------------------------------------------------------- policy context
@@ -388,8 +401,9 @@ class ReasoningRun {
         const t = performance.now();
         await this.holdThinking(
           ctx.cuePosition === undefined ? this.thinkingIds.length : ctx.cuePosition + 1,
+          { next: this.sample, hidden: true },
         );
-        const states = this.session.hidden(layers);
+        const states = await this.session.hidden(layers);
         this.timings.scoringMs += performance.now() - t;
         return states;
       },

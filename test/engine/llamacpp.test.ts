@@ -58,15 +58,15 @@ describe('LlamaCppEngine on the random model (attention matters)', () => {
     const s = await engine.open(prompt);
     const before = await sample(s, 15, 0.9, 7);
     const mark = s.mark();
-    const hiddenAtMark = s.hidden([-1])[0];
+    const [hiddenAtMark] = await s.hidden([-1]);
     const top = s.topLogprobs(5);
     await s.append(engine.tokenize(EXIT_TEXT, { special: true }));
     const answer = await sample(s, 6, 0.9, 7);
     expect(answer.tokens.length).toBeGreaterThan(0);
-    expect(s.hidden([-1])[0]).not.toEqual(hiddenAtMark);
+    expect((await s.hidden([-1]))[0]).not.toEqual(hiddenAtMark);
     await s.rollback(mark);
     expect(s.length).toBe(mark.length);
-    expect(s.hidden([-1])[0]).toEqual(hiddenAtMark);
+    expect((await s.hidden([-1]))[0]).toEqual(hiddenAtMark);
     expect(s.topLogprobs(5)).toEqual(top);
     const after = await sample(s, 25, 0.9, 7);
     await s.close();
@@ -95,7 +95,7 @@ describe('LlamaCppEngine on the random model (attention matters)', () => {
     const w = dequantize(out);
     const s = await engine.open(prompt);
     for (let k = 0; k < 3; k++) {
-      const h = s.hidden([-1])[0];
+      const [h] = await s.hidden([-1]);
       expect(h.length).toBe(nEmbd);
       const z = new Float64Array(nVocab);
       for (let v = 0; v < nVocab; v++) {
@@ -138,10 +138,18 @@ describe('LlamaCppEngine on the random model (attention matters)', () => {
     await s.close();
   });
 
-  it('allows one session at a time, and a prompt longer than the context is a UserError', async () => {
+  it('with parallel 1 a second open waits for the first session to close; a prompt longer than the context is a UserError', async () => {
     const s = await engine.open(prompt);
-    await expect(engine.open(prompt)).rejects.toThrow(/already open/);
+    let opened = false;
+    const second = engine.open(prompt).then((t) => {
+      opened = true;
+      return t;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(opened).toBe(false);
     await s.close();
+    await (await second).close();
+    expect(opened).toBe(true);
     const long = Array.from({ length: 300 }, (_, i) => prompt[i % prompt.length]);
     await expect(engine.open(long)).rejects.toThrow(UserError);
     await expect(engine.open(long)).rejects.toThrow(/300 tokens, more than the context size 256/);

@@ -65,7 +65,7 @@ describe('collect', () => {
       const generated = CYCLE_THINKING.map((w) => cycle.ids[w]);
       for (const [i, e] of d.events.slice(0, 3).entries()) {
         const session = await engine.open([...prompt, ...generated.slice(0, e.position + 1)]);
-        const [h] = session.hidden([-1]);
+        const [h] = await session.hidden([-1]);
         await session.close();
         const row = d.X.subarray(i * d.dim, (i + 1) * d.dim);
         let maxDiff = 0;

@@ -100,7 +100,7 @@ describe('runReasoning on the cycle model', () => {
       for (let i = 0; i <= CUE_POSITIONS[1]; i++) {
         const step = await session.step(GREEDY);
         expect(step.token).toBe(model.ids[CYCLE_THINKING[i]]);
-        if (CUE_POSITIONS.includes(i)) expected.push(session.hidden([-1])[0]);
+        if (CUE_POSITIONS.includes(i)) expected.push((await session.hidden([-1]))[0]);
       }
       expect(bundle.seen).toHaveLength(2);
       for (let k = 0; k < 2; k++) {

@@ -14,6 +14,7 @@ import {
   chatFormatOption,
   contextSizeOption,
   type EngineCommandOptions,
+  gpuOption,
   numberListOption,
   numberOption,
   threadsOption,
@@ -84,7 +85,7 @@ export async function runCollect(
     contextSize: o.contextSize,
     seed: o.seed,
     chatFormat: o.chatFormat,
-    gpu: false,
+    gpu: o.gpu,
   });
   const progress = new ProgressReporter('collect', o.progress && process.stderr.isTTY === true, err);
   const abort = new AbortController();
@@ -206,6 +207,7 @@ export function register(program: Command): void {
     )
     .option('--synthetic-no-cue', "LYNX's fallback: one event at 70% of a rollout that has no cue", false)
     .addOption(threadsOption())
+    .addOption(gpuOption())
     .addOption(contextSizeOption())
     .addOption(chatFormatOption())
     .option('--no-progress', 'no progress output')

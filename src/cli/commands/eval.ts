@@ -11,6 +11,7 @@ import {
   chatFormatOption,
   contextSizeOption,
   type EngineCommandOptions,
+  gpuOption,
   numberListOption,
   numberOption,
   threadsOption,
@@ -73,7 +74,7 @@ export async function runEvalCommand(
   try {
     const result = await runEval({
       model: o.model,
-      engineOptions: { threads: o.threads, contextSize: o.contextSize, chatFormat: o.chatFormat, gpu: false },
+      engineOptions: { threads: o.threads, contextSize: o.contextSize, chatFormat: o.chatFormat, gpu: o.gpu },
       bundle: o.bundle,
       methods,
       datasets,
@@ -173,6 +174,7 @@ export function register(program: Command): void {
       200,
     )
     .addOption(threadsOption())
+    .addOption(gpuOption())
     .addOption(contextSizeOption())
     .addOption(chatFormatOption())
     .option('--no-progress', 'no progress output')

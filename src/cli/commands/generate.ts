@@ -16,6 +16,7 @@ import {
   chatFormatOption,
   contextSizeOption,
   type EngineCommandOptions,
+  gpuOption,
   lynxLevelFromFlags,
   lynxLevelOptions,
   numberOption,
@@ -164,7 +165,7 @@ export async function runGenerate(o: GenerateCommandOptions, out: OutputSinks): 
     contextSize: o.contextSize,
     seed: o.seed,
     chatFormat: o.chatFormat,
-    gpu: false,
+    gpu: o.gpu,
   });
   try {
     if (o.bundle) return await runLynxGenerate(engine, o, out);
@@ -271,6 +272,7 @@ export function register(program: Command): void {
     .addOption(alpha)
     .addOption(epsilon)
     .addOption(threadsOption())
+    .addOption(gpuOption())
     .addOption(contextSizeOption())
     .action(async (prompt: string, opts: Omit<GenerateCommandOptions, 'prompt'>) => {
       await runGenerate(

@@ -15,6 +15,7 @@ import {
   chatFormatOption,
   contextSizeOption,
   type EngineCommandOptions,
+  gpuOption,
   lynxLevelFromFlags,
   lynxLevelOptions,
   numberOption,
@@ -53,7 +54,7 @@ export async function startServe(o: ServeOptions, log: (line: string) => void): 
     threads: o.threads,
     contextSize: o.contextSize,
     chatFormat: o.chatFormat,
-    gpu: false,
+    gpu: o.gpu,
   });
   try {
     if (engine.chatFormat === undefined)
@@ -123,6 +124,7 @@ export function register(program: Command): void {
     )
     .addOption(contextSizeOption())
     .addOption(threadsOption())
+    .addOption(gpuOption())
     .option('--model-name <name>', 'model id clients pass as "model" (default: the file name)')
     .option(
       '-t, --temperature <t>',

@@ -1,22 +1,25 @@
 /**
- * The llama.cpp engine over node-llama-cpp (CPU by default): loads llama / qwen2 / qwen3 GGUFs,
- * tokenizes, formats chats, and opens sessions with final-norm hidden states and exact rollback.
+ * The llama.cpp engine over node-llama-cpp: loads llama / qwen2 / qwen3 GGUFs (on a GPU when one
+ * is found), tokenizes, formats chats, and opens up to `parallel` sessions at once, each one
+ * sequence of a shared context, whose evaluations are decoded together in shared batches; each
+ * session has its own final-norm hidden states and exact rollback.
  */
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import {
+  type GgufFileInfo,
   getLlama,
   type Llama,
   type LlamaContext,
-  type LlamaContextSequence,
   LlamaLogLevel,
   type LlamaModel,
 } from 'node-llama-cpp';
 import { UserError } from '../../errors.ts';
 import { type ChatFormatName, type ChatFormatOption, detectChatFormat, formatChat } from '../chatFormats.ts';
-import type { ChatMessage, Engine, EngineInfo, Session } from '../types.ts';
-import { createGenerationContext } from './internals.ts';
-import { LlamaCppSession, type SessionHost } from './LlamaCppSession.ts';
+import type { ChatMessage, Engine, EngineInfo, OpenOptions, Session } from '../types.ts';
+import { DecodeScheduler, SCRATCH_SEQUENCE } from './DecodeScheduler.ts';
+import { createGenerationContext, createNativeSampler, type NativeContext } from './internals.ts';
+import { type DistributionMode, LlamaCppSession, type SessionHost } from './LlamaCppSession.ts';
 import { inspectModelFile } from './modelFile.ts';
 
 /** Options of `LlamaCppEngine.load`. */
@@ -28,8 +31,13 @@ export interface LlamaCppLoadOptions {
    * thread on tiny models — else min(2, available cores)).
    */
   threads?: number;
-  /** Offload to a GPU if node-llama-cpp finds one (default false: CPU). */
-  gpu?: boolean;
+  /**
+   * GPU offload: 'auto' (default, as node-llama-cpp: every layer that fits on a GPU it finds, else
+   * CPU), 'off', or the number of layers to offload.
+   */
+  gpu?: GpuSetting;
+  /** Sessions that can be open at once; their evaluations share batches (default 1). */
+  parallel?: number;
   /** Default sampling seed of sessions (when `SampleOptions.seed` is absent). Default 0. */
   seed?: number;
   /** Chat format of `formatChat` (default 'auto': from the GGUF's template and special tokens). */
@@ -44,6 +52,16 @@ export interface LlamaCppLoadOptions {
   batchSize?: number;
 }
 
+/** Where the model's layers run: see `LlamaCppLoadOptions.gpu`. */
+export type GpuSetting = 'auto' | 'off' | number;
+
+/** Parses a `--gpu` value: auto, off, or a layer count. */
+export function parseGpuSetting(value: string): GpuSetting {
+  if (value === 'auto' || value === 'off') return value;
+  if (/^\d+$/.test(value)) return Number(value);
+  throw new UserError(`--gpu must be auto, off or a number of layers, got ${JSON.stringify(value)}`);
+}
+
 const llamaInstances = new Map<boolean, Promise<Llama>>();
 /** The last llama.cpp log lines, to explain load failures. */
 const recentLogs: string[] = [];
@@ -55,8 +73,9 @@ function llamaFor(gpu: boolean): Promise<Llama> {
     p = getLlama({
       gpu: gpu ? 'auto' : false,
       build: 'never',
-      logLevel: LlamaLogLevel.warn,
+      logLevel: process.env.LYNX_LLAMA_DEBUG ? LlamaLogLevel.debug : LlamaLogLevel.warn,
       logger: (_level, message) => {
+        if (process.env.LYNX_LLAMA_DEBUG) console.error(message.trim());
         recentLogs.push(message.trim());
         if (recentLogs.length > 8) recentLogs.shift();
       },
@@ -68,35 +87,62 @@ function llamaFor(gpu: boolean): Promise<Llama> {
 
 const MIN_CONTEXT = 16;
 
+/** ggml types whose CPU matmul rounds differently for one token than for several. */
+const FLOAT_TYPES = new Set([0, 1, 30]); // F32, F16, BF16
+
+/** True when some matrix the model multiplies by is stored as floats (see DecodeScheduler). */
+function hasFloatMatmulWeights(info: GgufFileInfo): boolean {
+  const tensors = info.fullTensorInfo ?? info.tensorInfo ?? [];
+  const hasOutput = tensors.some((t) => t.name === 'output.weight');
+  return tensors.some(
+    (t) =>
+      t.dimensions.length >= 2 &&
+      FLOAT_TYPES.has(Number(t.ggmlType)) &&
+      // token_embd is only looked up, unless the output projection is tied to it.
+      (t.name !== 'token_embd.weight' || !hasOutput),
+  );
+}
+
 /** A GGUF model loaded in llama.cpp; implements `Engine`. One session at a time (see `open`). */
 export class LlamaCppEngine implements Engine {
   readonly info: EngineInfo;
   /** The chat format `formatChat` uses (undefined: the model has none we recognise). */
   readonly chatFormat: ChatFormatName | undefined;
   private readonly pieces = new Map<number, string>();
-  private context: LlamaContext | null = null;
-  /** The context's one sequence, reused by every session (cleared on close). */
-  private sequence: LlamaContextSequence | null = null;
-  private openSession: LlamaCppSession | null = null;
+  private context: { context: LlamaContext; native: NativeContext; scheduler: DecodeScheduler } | null = null;
+  private contextPromise: Promise<NonNullable<LlamaCppEngine['context']>> | null = null;
+  /** Sequence ids not in use, and the opens waiting for one. */
+  private readonly freeSequences: number[];
+  private readonly waiting: Array<(sequence: number) => void> = [];
+  private readonly openSessions = new Set<LlamaCppSession>();
   private disposed = false;
 
   private constructor(
     private readonly model: LlamaModel,
-    private readonly settings: Required<Omit<LlamaCppLoadOptions, 'chatFormat' | 'gpu'>>,
+    private readonly settings: Required<Omit<LlamaCppLoadOptions, 'chatFormat' | 'gpu'>> & {
+      padSingleTokens: boolean;
+    },
     info: EngineInfo,
     chatFormat: ChatFormatName | undefined,
   ) {
     this.info = info;
     this.chatFormat = chatFormat;
+    this.freeSequences = Array.from({ length: settings.parallel }, (_, i) => SCRATCH_SEQUENCE + 1 + i);
   }
 
   /** Loads a GGUF; bad files (missing, corrupt, truncated, unsupported architecture) throw UserError. */
   static async load(modelPath: string, options: LlamaCppLoadOptions = {}): Promise<LlamaCppEngine> {
     const fileInfo = await inspectModelFile(modelPath);
-    const llama = await llamaFor(options.gpu ?? false);
+    const gpu = options.gpu ?? 'auto';
+    if (gpu !== 'auto' && gpu !== 'off' && !(Number.isInteger(gpu) && gpu >= 0))
+      throw new UserError(`gpu must be 'auto', 'off' or a number of layers, got ${String(gpu)}`);
+    const parallel = options.parallel ?? 1;
+    if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256)
+      throw new UserError(`parallel must be an integer in [1, 256], got ${parallel}`);
+    const llama = await llamaFor(gpu !== 'off' && gpu !== 0);
     let model: LlamaModel;
     try {
-      model = await llama.loadModel({ modelPath, gpuLayers: options.gpu ? 'auto' : 0 });
+      model = await llama.loadModel({ modelPath, gpuLayers: gpu === 'off' ? 0 : gpu });
     } catch (err) {
       const log = recentLogs.length > 0 ? ` (llama.cpp: ${recentLogs.join(' | ')})` : '';
       throw new UserError(`llama.cpp could not load ${modelPath}: ${(err as Error).message}${log}`);
@@ -125,7 +171,9 @@ export class LlamaCppEngine implements Engine {
       hiddenStates: options.hiddenStates ?? true,
       fullDistributionMaxVocab: fullMax,
       candidates: options.candidates ?? 256,
-      batchSize: options.batchSize ?? 64,
+      batchSize: Math.max(options.batchSize ?? 64, parallel + 1),
+      parallel,
+      padSingleTokens: hasFloatMatmulWeights(fileInfo),
     };
     const template = fileInfo.metadata.tokenizer?.chat_template;
     const engine = new LlamaCppEngine(
@@ -141,6 +189,7 @@ export class LlamaCppEngine implements Engine {
         contextSize,
         hiddenLayers: settings.hiddenStates ? [-1] : [],
         fullDistribution: vocabSize <= fullMax,
+        maxSessions: parallel,
       },
       undefined,
     );
@@ -162,6 +211,17 @@ export class LlamaCppEngine implements Engine {
   /** Threads the context uses. */
   get threads(): number {
     return this.settings.threads;
+  }
+
+  /** Where the model runs: 'cpu', or the GPU backend node-llama-cpp picked ('cuda', 'vulkan', 'metal'). */
+  get device(): string {
+    const gpu = this.model.llama.gpu;
+    return gpu === false || this.model.gpuLayers === 0 ? 'cpu' : `${gpu} (${this.model.gpuLayers} layers)`;
+  }
+
+  /** Decode counters (batches, tokens, batches shared by several sessions) since load. */
+  get schedulerStats(): DecodeScheduler['stats'] | undefined {
+    return this.context?.scheduler.stats;
   }
 
   tokenize(text: string, opts: { special?: boolean } = {}): number[] {
@@ -208,11 +268,9 @@ export class LlamaCppEngine implements Engine {
     return tokens;
   }
 
-  /** Opens the (single) session: throws if one is already open — close it first. */
-  async open(prompt: number[] | string): Promise<Session> {
+  /** Opens a session; waits while `parallel` sessions are open (first come, first served). */
+  async open(prompt: number[] | string, opts: OpenOptions = {}): Promise<Session> {
     if (this.disposed) throw new Error('the engine is disposed');
-    if (this.openSession)
-      throw new Error('a session is already open on this engine; close it first (one at a time)');
     const tokens = typeof prompt === 'string' ? this.promptTokens(prompt) : [...prompt];
     if (tokens.length === 0) throw new UserError('the prompt is empty');
     if (tokens.length > this.info.contextSize)
@@ -223,17 +281,30 @@ export class LlamaCppEngine implements Engine {
     for (const t of tokens)
       if (!Number.isInteger(t) || t < 0 || t >= this.info.vocabSize)
         throw new UserError(`prompt token ${t} is outside the vocabulary (size ${this.info.vocabSize})`);
-    this.context ??= await createGenerationContext(this.model, {
-      contextSize: this.settings.contextSize,
-      threads: this.settings.threads,
-      batchSize: this.settings.batchSize,
-      hiddenStates: this.settings.hiddenStates,
-    });
-    this.sequence ??= this.context.getSequence();
-    const session = new LlamaCppSession(this.host(), this.context, this.sequence);
-    this.openSession = session;
+    const top = opts.topLogprobs ?? 0;
+    if (!Number.isInteger(top) || top < 0)
+      throw new UserError(`topLogprobs must be a non-negative integer, got ${top}`);
+    const { native, scheduler } = await this.ensureContext();
+    const sequence = await this.acquireSequence();
+    const mode: DistributionMode = this.info.fullDistribution
+      ? 'full'
+      : top > 0 || opts.entropy
+        ? 'top'
+        : 'native';
+    const session = new LlamaCppSession(
+      this.host(native, scheduler, () => {
+        this.openSessions.delete(session);
+        this.releaseSequence(sequence);
+      }),
+      sequence,
+      mode,
+      createNativeSampler(this.model),
+      createNativeSampler(this.model),
+      opts.sample,
+    );
+    this.openSessions.add(session);
     try {
-      await session.append(tokens);
+      await session.append(tokens, { hidden: opts.hidden ?? false });
     } catch (err) {
       await session.close();
       throw err;
@@ -241,27 +312,57 @@ export class LlamaCppEngine implements Engine {
     return session;
   }
 
-  private host(): SessionHost {
+  private ensureContext(): Promise<NonNullable<LlamaCppEngine['context']>> {
+    this.contextPromise ??= createGenerationContext(this.model, {
+      contextSize: this.settings.contextSize,
+      threads: this.settings.threads,
+      batchSize: this.settings.batchSize,
+      // Sequence 0 is the scheduler's scratch sequence; sessions use 1..parallel.
+      sequences: this.settings.parallel + 1,
+      hiddenStates: this.settings.hiddenStates,
+    }).then(({ context, native }) => {
+      const scheduler = new DecodeScheduler(native, this.settings.batchSize, this.settings.padSingleTokens);
+      this.context = { context, native, scheduler };
+      return this.context;
+    });
+    return this.contextPromise;
+  }
+
+  /** The lowest free sequence id, so the ids in use stay consecutive (see DecodeScheduler). */
+  private acquireSequence(): Promise<number> {
+    this.freeSequences.sort((a, b) => a - b);
+    const free = this.freeSequences.shift();
+    if (free !== undefined) return Promise.resolve(free);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private releaseSequence(sequence: number): void {
+    const next = this.waiting.shift();
+    if (next) next(sequence);
+    else this.freeSequences.push(sequence);
+  }
+
+  private host(native: NativeContext, scheduler: DecodeScheduler, release: () => void): SessionHost {
     return {
       vocabSize: this.info.vocabSize,
       contextSize: this.info.contextSize,
       hiddenStates: this.settings.hiddenStates,
-      fullDistribution: this.info.fullDistribution,
       candidates: this.settings.candidates,
       defaultSeed: this.settings.seed,
+      native,
+      scheduler,
       tokenPiece: (t) => this.tokenPiece(t),
       isEog: (t) => this.isEog(t),
-      release: () => {
-        this.openSession = null;
-      },
+      release,
     };
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.openSession?.close();
-    await this.context?.dispose();
+    for (const session of [...this.openSessions]) await session.close();
+    await this.contextPromise?.catch(() => undefined);
+    await this.context?.context.dispose();
     await this.model.dispose();
   }
 }
