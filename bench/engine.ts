@@ -1,28 +1,35 @@
-// Engine benchmark (llama.cpp through node-llama-cpp): prefill and decode tokens/s, the cost of
-// reading the final-norm hidden state every token, the cost of keeping hidden states at all
-// (llama.cpp embeddings on vs off), and the cost of a forced-exit branch + rollback. Run on a tiny
-// test model and on a random-weight model with DeepSeek-R1-Distill-Qwen-1.5B's shape (Q8_0,
-// ~1.9 GB, written to a temp dir and deleted after; LYNX_BENCH_SKIP_LARGE=1 skips it).
-// Speeds are compared as ratios within one run: the second core is sometimes busy.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Engine benchmark: lynx-exit's llama.cpp engine against plain node-llama-cpp on the same file,
+// threads and context size, and against the memory-bandwidth bound (model bytes ÷ a measured read
+// bandwidth). On the testbed model and on a random-weight model with DeepSeek-R1-Distill-Qwen-1.5B's
+// shape (Q8_0, ~1.9 GB, written to a temp dir; LYNX_BENCH_SKIP_LARGE=1 skips it).
+// Measured as many small blocks with the configurations interleaved (their order alternating per
+// round), so a busy second core slows all of them alike; every figure is a median with min/max,
+// and every ratio is the median of per-round ratios.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getLlama, type LlamaContextSequence, LlamaLogLevel, type Token } from 'node-llama-cpp';
+import { loadBundle } from '../src/bundle/io.ts';
 import { LlamaCppEngine } from '../src/engine/llamacpp/LlamaCppEngine.ts';
-import type { Session } from '../src/engine/types.ts';
-import { buildBenchModel, buildTestModel } from '../src/testing/testModels.ts';
+import type { SampleOptions } from '../src/engine/types.ts';
+import { MlpProbe } from '../src/probe/MlpProbe.ts';
+import { buildBenchModel } from '../src/testing/testModels.ts';
+import { formatSpread, type Spread, spread } from './lib/stats.ts';
 
-const EXIT_TEXT = '</think> Final Answer: \\boxed{';
+const SAMPLE: SampleOptions = { temperature: 0.6, topP: 0.95, seed: 1 };
+const TESTBED = 'models/testbed.gguf';
 
 interface Sizes {
-  prompt: number;
-  /** Rounds; each does one prefill per engine and one decode block per configuration. */
   rounds: number;
+  /** Tokens decoded per block and configuration. */
   block: number;
-  branches: number;
-  answer: number;
+  prefill: number;
+  /** Concurrency levels of the batched-decode comparison, and its rounds. */
+  parallel: number[];
+  parallelRounds: number;
 }
 
-/** A prompt of `n` tokens cycling through ordinary words. */
+/** A prompt of `n` ordinary tokens. */
 function promptOf(engine: LlamaCppEngine, n: number): number[] {
   const words = engine.tokenize(' so the answer is four wait let me check again hmm but then', {
     special: true,
@@ -30,136 +37,200 @@ function promptOf(engine: LlamaCppEngine, n: number): number[] {
   return Array.from({ length: n }, (_, i) => words[i % words.length]);
 }
 
-/** Seconds taken by `f`. */
-async function timed(f: () => Promise<unknown>): Promise<number> {
+async function seconds(f: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await f();
   return (performance.now() - t0) / 1000;
 }
 
-/** Decodes `n` tokens (T=0.6 under a seed), optionally reading the hidden state after each. */
-async function decodeBlock(s: Session, n: number, readHidden: boolean): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    await s.step({ temperature: 0.6, topP: 0.95, seed: 1 });
-    if (readHidden && Number.isNaN((await s.hidden([-1]))[0][0])) throw new Error('NaN hidden state');
-  }
-}
-
-/** Forced-exit branches: mark, append the exit text, greedy-decode `answer` tokens, roll back. */
-async function branches(engine: LlamaCppEngine, prompt: number[], sizes: Sizes) {
-  const s = await engine.open(prompt);
-  const exit = engine.tokenize(EXIT_TEXT, { special: true });
-  let rollbackMs = 0;
-  let branchMs = 0;
-  for (let b = 0; b < sizes.branches; b++) {
-    await s.step({ temperature: 0.6, seed: b });
+/** Single-thread read bandwidth in bytes/s: memcmp of two equal 256 MiB buffers (median of 5). */
+function readBandwidth(): number {
+  const n = 256 * 1024 * 1024;
+  const a = Buffer.alloc(n, 7);
+  const b = Buffer.alloc(n, 7);
+  const runs: number[] = [];
+  for (let i = 0; i < 6; i++) {
     const t0 = performance.now();
-    const mark = s.mark();
-    await s.append(exit);
-    for (let i = 0; i < sizes.answer; i++) await s.step({ temperature: 0 });
-    const t1 = performance.now();
-    await s.rollback(mark);
-    const t2 = performance.now();
-    rollbackMs += t2 - t1;
-    branchMs += t2 - t0;
+    if (a.compare(b) !== 0) throw new Error('unequal buffers');
+    if (i > 0) runs.push((2 * n) / ((performance.now() - t0) / 1000));
   }
-  await s.close();
-  return {
-    exitTokens: exit.length,
-    answerTokens: sizes.answer,
-    rollbackMsMean: rollbackMs / sizes.branches,
-    branchMsMean: branchMs / sizes.branches,
-  };
+  return spread(runs).median;
 }
 
-/**
- * All measurements on one model file. The configurations are interleaved round by round (and
- * the two engines are loaded side by side), so a busy second core slows all of them alike.
- */
-async function measure(label: string, path: string, sizes: Sizes) {
-  const withHidden = await LlamaCppEngine.load(path, { contextSize: 1024 });
-  const noHidden = await LlamaCppEngine.load(path, { contextSize: 1024, hiddenStates: false });
-  const prompt = promptOf(withHidden, sizes.prompt);
-  const t = { prefill: 0, prefillOff: 0, plain: 0, reading: 0, off: 0 };
-  for (const e of [withHidden, noHidden]) await (await e.open(prompt.slice(0, 8))).close(); // warm-up
-  for (let r = 0; r < sizes.rounds; r++) {
-    let s: Session | undefined;
-    t.prefill += await timed(async () => (s = await withHidden.open(prompt)));
-    t.plain += await timed(() => decodeBlock(s!, sizes.block, false));
-    t.reading += await timed(() => decodeBlock(s!, sizes.block, true));
-    await s!.close();
-    t.prefillOff += await timed(async () => (s = await noHidden.open(prompt)));
-    t.off += await timed(() => decodeBlock(s!, sizes.block, false));
-    await s!.close();
-  }
-  await noHidden.dispose();
-  const branch = await branches(withHidden, prompt, sizes);
-  const info = { ...withHidden.info, threads: withHidden.threads, parameters: withHidden.parameters };
-  await withHidden.dispose();
+/** Plain node-llama-cpp: decodes `n` tokens with its own sampler after a prompt (untimed). */
+async function plainDecode(seq: LlamaContextSequence, prompt: number[], n: number): Promise<number> {
+  await seq.clearHistory();
+  await seq.evaluateWithoutGeneratingNewTokens(prompt.slice(0, -1) as Token[]);
+  return seconds(async () => {
+    let k = 0;
+    for await (const _ of seq.evaluate([prompt[prompt.length - 1] as Token], SAMPLE)) if (++k >= n) break;
+  });
+}
 
-  const prefillTokens = sizes.prompt * sizes.rounds;
-  const decodeTokens = sizes.block * sizes.rounds;
+async function measure(label: string, path: string, sizes: Sizes, probeCost: () => number) {
+  const engine = await LlamaCppEngine.load(path, { contextSize: 1024, gpu: 'off' });
+  const noHidden = await LlamaCppEngine.load(path, { contextSize: 1024, gpu: 'off', hiddenStates: false });
+  const threads = engine.threads;
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
+  const ctx = await model.createContext({ contextSize: 1024, threads, sequences: 1 });
+  const seq = ctx.getSequence();
+  const short = promptOf(engine, 8);
+  const long = promptOf(engine, sizes.prefill);
+  const lynxDecode = async (hiddenEveryToken: boolean) => {
+    const s = await engine.open(short);
+    const hint = { hidden: () => hiddenEveryToken };
+    const t = await seconds(async () => {
+      for (let i = 0; i < sizes.block; i++) await s.step(SAMPLE, hint);
+    });
+    await s.close();
+    return t;
+  };
+  const times = { lynx: [] as number[], plain: [] as number[], hiddenEvery: [] as number[] };
+  const prefill = { lynx: [] as number[], plain: [] as number[], off: [] as number[] };
+  await lynxDecode(false); // warm-up of both paths
+  await plainDecode(seq, short, 2);
+  for (let r = 0; r < sizes.rounds; r++) {
+    const order = r % 2 === 0 ? ['lynx', 'plain'] : ['plain', 'lynx'];
+    for (const which of order) {
+      if (which === 'lynx') {
+        times.lynx.push(await lynxDecode(false));
+        times.hiddenEvery.push(await lynxDecode(true));
+        prefill.lynx.push(await seconds(async () => (await engine.open(long)).close()));
+        prefill.off.push(await seconds(async () => (await noHidden.open(long)).close()));
+      } else {
+        times.plain.push(await plainDecode(seq, short, sizes.block));
+        await seq.clearHistory();
+        prefill.plain.push(await seconds(() => seq.evaluateWithoutGeneratingNewTokens(long as Token[])));
+      }
+    }
+  }
+  await ctx.dispose();
+  await noHidden.dispose();
+
+  // Batched decoding: N sessions (lynx-exit) against N sequences of one context (plain).
+  const parallel: Record<string, { lynxTokPerSec: Spread; plainTokPerSec: Spread; ratio: Spread }> = {};
+  for (const n of sizes.parallel) {
+    const e = await LlamaCppEngine.load(path, { contextSize: 512, gpu: 'off', parallel: n });
+    const pctx = await model.createContext({ contextSize: 512, threads, sequences: n });
+    const seqs = Array.from({ length: n }, () => pctx.getSequence());
+    const lynx: number[] = [];
+    const plain: number[] = [];
+    for (let r = 0; r < sizes.parallelRounds + 1; r++) {
+      const l = await seconds(() =>
+        Promise.all(
+          Array.from({ length: n }, async (_, k) => {
+            const s = await e.open(short);
+            for (let i = 0; i < sizes.block; i++) await s.step({ ...SAMPLE, seed: k });
+            await s.close();
+          }),
+        ),
+      );
+      const p = await seconds(() => Promise.all(seqs.map((s) => plainDecode(s, short, sizes.block))));
+      if (r === 0) continue; // warm-up round
+      lynx.push((n * sizes.block) / l);
+      plain.push((n * sizes.block) / p);
+    }
+    await e.dispose();
+    await pctx.dispose();
+    parallel[n] = {
+      lynxTokPerSec: spread(lynx),
+      plainTokPerSec: spread(plain),
+      ratio: spread(lynx.map((x, i) => x / plain[i])),
+    };
+  }
+  await model.dispose();
+  await engine.dispose();
+
+  const bytes = statSync(path).size;
+  const bandwidth = readBandwidth();
+  const tps = (ts: number[], n: number) => spread(ts.map((t) => n / t));
+  const ratio = (a: number[], b: number[]) => spread(a.map((x, i) => b[i] / x)); // speed a ÷ speed b
+  const probeMs = probeCost();
   const r = {
     model: label,
-    threads: info.threads,
-    parameters: info.parameters,
-    vocab: info.vocabSize,
-    fullDistribution: info.fullDistribution,
-    promptTokens: sizes.prompt,
-    rounds: sizes.rounds,
-    decodeTokensPerConfig: decodeTokens,
-    prefillTokPerSec: prefillTokens / t.prefill,
-    decodeTokPerSec: decodeTokens / t.plain,
-    decodeWithHiddenReadsTokPerSec: decodeTokens / t.reading,
-    hiddenReadSlowdown: t.reading / t.plain,
-    prefillTokPerSecWithoutHiddenStates: prefillTokens / t.prefillOff,
-    decodeTokPerSecWithoutHiddenStates: decodeTokens / t.off,
-    prefillSpeedupWithoutHiddenStates: t.prefill / t.prefillOff,
-    decodeSpeedupWithoutHiddenStates: t.plain / t.off,
-    ...branch,
-    rollbackMsPerDecodedToken: branch.rollbackMsMean / ((1000 * t.plain) / decodeTokens),
+    threads,
+    bytes,
+    decodeTokPerSec: { lynx: tps(times.lynx, sizes.block), plain: tps(times.plain, sizes.block) },
+    decodeRatioLynxOverPlain: ratio(times.lynx, times.plain),
+    prefillTokPerSec: {
+      lynx: tps(prefill.lynx, sizes.prefill),
+      plain: tps(prefill.plain, sizes.prefill),
+      lynxHiddenStatesOff: tps(prefill.off, sizes.prefill),
+    },
+    prefillRatioLynxOverPlain: ratio(prefill.lynx, prefill.plain),
+    prefillRatioHiddenOffOverPlain: ratio(prefill.off, prefill.plain),
+    readBandwidthGBps: bandwidth / 1e9,
+    bandwidthBoundTokPerSec: bandwidth / bytes,
+    hiddenStateMsPerCue:
+      ((spread(times.hiddenEvery).median - spread(times.lynx).median) / sizes.block) * 1000,
+    probeMsPerCue: probeMs,
+    parallel,
   };
+  const f = formatSpread;
   console.log(
-    `${label} (${(info.parameters / 1e6).toFixed(1)}M params, ${info.threads} thread(s), vocab ${info.vocabSize}):\n` +
-      `  prefill ${r.prefillTokPerSec.toFixed(1)} tok/s, decode ${r.decodeTokPerSec.toFixed(1)} tok/s\n` +
-      `  reading the hidden state every token: ×${r.hiddenReadSlowdown.toFixed(3)} decode time\n` +
-      `  hidden states off (no llama.cpp embeddings): prefill ×${r.prefillSpeedupWithoutHiddenStates.toFixed(2)} ` +
-      `faster, decode ×${r.decodeSpeedupWithoutHiddenStates.toFixed(2)}\n` +
-      `  rollback ${branch.rollbackMsMean.toFixed(3)} ms (= ${r.rollbackMsPerDecodedToken.toFixed(3)} decoded tokens); ` +
-      `whole branch (${branch.exitTokens} exit + ${sizes.answer} answer tokens) ${branch.branchMsMean.toFixed(1)} ms`,
+    `${label} (${(bytes / 1e6).toFixed(0)} MB, ${threads} thread(s), ${sizes.rounds} rounds):\n` +
+      `  decode  lynx-exit ${f(r.decodeTokPerSec.lynx)} tok/s, plain node-llama-cpp ${f(r.decodeTokPerSec.plain)} → ratio ${f(r.decodeRatioLynxOverPlain, 3)}\n` +
+      `  prefill lynx-exit ${f(r.prefillTokPerSec.lynx)} tok/s, plain ${f(r.prefillTokPerSec.plain)} → ratio ${f(r.prefillRatioLynxOverPlain, 3)} ` +
+      `(hidden states off: ${f(r.prefillRatioHiddenOffOverPlain, 3)})\n` +
+      `  bandwidth bound ${r.bandwidthBoundTokPerSec.toFixed(1)} tok/s (${r.readBandwidthGBps.toFixed(1)} GB/s single-thread read)\n` +
+      `  per cue: hidden state ${r.hiddenStateMsPerCue.toFixed(3)} ms, probe ${probeMs.toFixed(3)} ms\n` +
+      Object.entries(parallel)
+        .map(
+          ([n, p]) =>
+            `  ${n} sequences: lynx-exit ${f(p.lynxTokPerSec)} tok/s, plain ${f(p.plainTokPerSec)} → ratio ${f(p.ratio, 3)}`,
+        )
+        .join('\n'),
   );
   return r;
+}
+
+/** Mean ms of `f` over enough calls to take ~200 ms. */
+function msPerCall(f: () => unknown): number {
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 200) {
+    f();
+    n++;
+  }
+  return (performance.now() - t0) / n;
 }
 
 /** Runs the engine benchmark; see the file comment. */
 export async function run(): Promise<Record<string, unknown>> {
   const results: Record<string, unknown>[] = [];
-  const tiny = await buildTestModel({ kind: 'random', arch: 'qwen2', tokenizer: 'bpe', seed: 3 });
+  const bundle = await loadBundle('models/testbed.lynx.json');
+  const x = new Float32Array(bundle.data.features.dim).fill(0.1);
   results.push(
-    await measure('tiny random qwen2 (test model)', tiny.path, {
-      prompt: 200,
-      rounds: 10,
-      block: 100,
-      branches: 20,
-      answer: 8,
-    }),
+    await measure(
+      'testbed (models/testbed.gguf, F32)',
+      TESTBED,
+      { rounds: 15, block: 64, prefill: 128, parallel: [1, 4, 8], parallelRounds: 5 },
+      () => msPerCall(() => bundle.decide(x, { delta: 0.1 })),
+    ),
   );
   if (process.env.LYNX_BENCH_SKIP_LARGE === '1') {
     console.log('skipping the 1.5B-shaped model (LYNX_BENCH_SKIP_LARGE=1)');
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'lynx-bench-engine-'));
     try {
-      const t0 = performance.now();
       const big = await buildBenchModel('1.5b', { dir });
-      console.log(`wrote the 1.5B-shaped Q8_0 model in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      // A (256, 64) MLP probe on the 1536-dim final-norm state, as LYNX's.
+      const probe = new MlpProbe({ maxEpochs: 1, seed: 1 });
+      const rows = Array.from({ length: 64 }, (_, i) =>
+        new Float32Array(1536).map((_, j) => Math.sin(i * j)),
+      );
+      probe.fit(
+        rows,
+        rows.map((_, i) => i % 2),
+      );
       results.push(
-        await measure('random 1.5B-shaped qwen2 Q8_0', big.path, {
-          prompt: 64,
-          rounds: 2,
-          block: 8,
-          branches: 2,
-          answer: 4,
-        }),
+        await measure(
+          'random 1.5B-shaped qwen2 Q8_0',
+          big.path,
+          { rounds: 8, block: 8, prefill: 64, parallel: [1, 4, 8], parallelRounds: 2 },
+          () => msPerCall(() => probe.predictRow(rows[0])),
+        ),
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -58,8 +58,6 @@ export interface EngineInfo {
 export interface AppendOptions {
   /** Keep the hidden state of the last appended token (else `hidden` may re-evaluate it). */
   hidden?: boolean;
-  /** The sampling options of the step that follows (default: those of the last step). */
-  next?: SampleOptions;
 }
 
 /** Hints of `Session.step` that let an engine keep only what will be read. */
@@ -70,12 +68,11 @@ export interface StepHint {
 
 /** Options of `Engine.open`. */
 export interface OpenOptions {
-  /** Sampling of the first step (default greedy; later steps default to the last step's). */
-  sample?: SampleOptions;
   /** Keep the hidden state of the last prompt token. */
   hidden?: boolean;
-  /** `topLogprobs` / `entropy` will be called: keep the distribution's top candidates every step. */
+  /** `topLogprobs(k)` will be called with k up to this: keep at least this many candidates. */
   topLogprobs?: number;
+  /** `entropy()` will be called: keep the whole distribution where the engine can (exact entropy). */
   entropy?: boolean;
 }
 
@@ -101,11 +98,14 @@ export interface Session {
   /** Hidden state(s) of the LAST evaluated token, one Float32Array per requested layer (-1 = final norm). */
   hidden(layers: number[]): Promise<Float32Array[]>;
   /**
-   * Top-k (token, logprob) of the next-token distribution. Engines may need this announced at
-   * `open` (`topLogprobs`); they throw otherwise.
+   * Top-k (token, logprob) of the next-token distribution, at most as many as the engine keeps
+   * (announce larger k with `open({ topLogprobs })`).
    */
   topLogprobs(k: number): Array<[token: number, logprob: number]>;
-  /** Entropy (nats) of the next-token distribution (announce with `open({ entropy: true })`). */
+  /**
+   * Entropy (nats) of the next-token distribution: exact when the session keeps the whole
+   * distribution (`open({ entropy: true })` on engines that can), else a lower bound.
+   */
   entropy(): number;
   /** The tokens of the sequence so far (a copy). */
   tokens(): number[];

@@ -171,7 +171,7 @@ async function syntheticEvent(
   const session = await engine.open([...prompt, ...generated.slice(0, k)]);
   try {
     const mark = session.mark();
-    await session.append([generated[k]], { hidden: true, next: { temperature: 0 } });
+    await session.append([generated[k]], { hidden: true });
     const features = concatFeatures(await session.hidden(o.layers));
     await session.rollback(mark);
     const r = await forcedExit(session, { exitCueTokens, exitCueText: exitCue, maxTokens: o.exitMaxTokens });

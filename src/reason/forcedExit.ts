@@ -58,7 +58,7 @@ export async function forcedExit(session: Session, opts: ForcedExitOptions): Pro
   let stoppedBy: ForcedExitResult['stoppedBy'] = 'max-tokens';
   try {
     const sample = opts.sample ?? GREEDY;
-    if (opts.exitCueTokens.length > 0) await session.append(opts.exitCueTokens, { next: sample });
+    if (opts.exitCueTokens.length > 0) await session.append(opts.exitCueTokens);
     const braces = opts.stopOnClose ? new BraceTracker(opts.exitCueText ?? '') : undefined;
     while (tokens.length < opts.maxTokens) {
       if (opts.signal?.aborted) {

@@ -73,10 +73,7 @@ export async function runReasoning(
   opts: RunOptions = {},
 ): Promise<ReasoningTrace> {
   const { prompt, text } = resolvePrompt(engine, input);
-  const session = await engine.open(prompt, {
-    sample: opts.sample ?? DEFAULT_SAMPLE,
-    entropy: policy.needsEntropy ?? false,
-  });
+  const session = await engine.open(prompt, { entropy: policy.needsEntropy ?? false });
   try {
     return await new ReasoningRun(engine, session, policy, session.length, text, opts).execute();
   } finally {
@@ -179,7 +176,7 @@ class ReasoningRun {
   async execute(): Promise<ReasoningTrace> {
     const prefill = this.policy.prefill?.(this.engine, this.promptText);
     if (prefill !== undefined) {
-      await this.appendExitText(prefill, this.sample);
+      await this.appendExitText(prefill);
       this.exitInfo = { reason: 'no-thinking', position: 0, exitCue: prefill };
       this.answerPrefix = '';
       await this.decodeAnswer('free');
@@ -264,8 +261,8 @@ class ReasoningRun {
     this.finish = finish;
   }
 
-  /** Makes the session hold exactly thinking tokens [0, k) (re-appended ones keep `opts`' needs). */
-  private async holdThinking(k: number, opts: AppendOptions = { next: this.sample }): Promise<void> {
+  /** Makes the session hold exactly thinking tokens [0, k) (`opts` for the re-appended ones). */
+  private async holdThinking(k: number, opts: AppendOptions = {}): Promise<void> {
     if (k < this.held) {
       const mark = this.marks.get(k);
       if (!mark) throw new Error(`reasoning loop: no mark before thinking token ${k}`);
@@ -304,7 +301,7 @@ class ReasoningRun {
     const cue = decision.exitCue ?? this.exitCue;
     this.exitInfo = { reason, position, exitCue: cue, ...(atCue ? { cueEvent: cueIndex } : {}) };
     const mode = decision.answer ?? 'forced';
-    await this.appendExitText(cue, this.answerSample(mode));
+    await this.appendExitText(cue);
     this.answerPrefix = cue;
     await this.decodeAnswer(mode);
   }
@@ -336,11 +333,10 @@ class ReasoningRun {
 
   // ---------------------------------------------------------------- answers
 
-  /** Appends text that ends thinking; `next` is how the answer after it is sampled. */
-  private async appendExitText(text: string, next: SampleOptions): Promise<void> {
+  private async appendExitText(text: string): Promise<void> {
     const tokens = this.tokensOf(text);
     const t = performance.now();
-    if (tokens.length > 0) await this.session.append(tokens, { next });
+    if (tokens.length > 0) await this.session.append(tokens);
     this.timings.decodeMs += performance.now() - t;
     this.exitCueTokens += tokens.length;
   }
@@ -401,7 +397,7 @@ class ReasoningRun {
         const t = performance.now();
         await this.holdThinking(
           ctx.cuePosition === undefined ? this.thinkingIds.length : ctx.cuePosition + 1,
-          { next: this.sample, hidden: true },
+          { hidden: true },
         );
         const states = await this.session.hidden(layers);
         this.timings.scoringMs += performance.now() - t;

@@ -1,7 +1,8 @@
 // Several sessions on one llama.cpp engine decode in shared batches; each must get exactly what it
 // gets alone: the same tokens, logprobs and hidden states of its own tokens, rollbacks included.
-// Every distribution mode is covered: 'full' (small vocabularies), and 'native' / 'top' (forced on
-// the small test model with fullDistributionMaxVocab: 0, as large vocabularies run).
+// Every way a session reads the distribution is covered: the top candidates of a small vocabulary,
+// every logit (`entropy: true`), and the large-vocabulary path (forced on the small test model
+// with fullDistributionMaxVocab: 0).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaCppEngine } from '../../src/engine/llamacpp/LlamaCppEngine.ts';
 import type { OpenOptions, Session } from '../../src/engine/types.ts';
@@ -43,11 +44,7 @@ interface Run {
  */
 async function script(engine: LlamaCppEngine, s: Script, open: OpenOptions = {}): Promise<Run> {
   const sample = { temperature: s.temperature, topP: 0.95, seed: s.seed };
-  // As the reasoning loop does: the first step's sampling is announced at open.
-  const session: Session = await engine.open(engine.tokenize(s.prompt, { special: true }), {
-    sample,
-    ...open,
-  });
+  const session: Session = await engine.open(engine.tokenize(s.prompt, { special: true }), open);
   const run: Run = { tokens: [], logprobs: [], hidden: [], branch: [] };
   const steps = async (n: number) => {
     for (let i = 0; i < n; i++) {
@@ -60,7 +57,7 @@ async function script(engine: LlamaCppEngine, s: Script, open: OpenOptions = {})
   try {
     await steps(12);
     const mark = session.mark();
-    await session.append(engine.tokenize(EXIT_TEXT, { special: true }), { next: { temperature: 0 } });
+    await session.append(engine.tokenize(EXIT_TEXT, { special: true }));
     for (let i = 0; i < 5; i++) run.branch.push((await session.step({ temperature: 0 })).token);
     await session.rollback(mark);
     await steps(12);
@@ -80,11 +77,11 @@ const SCRIPTS: Script[] = [
 ];
 
 for (const [mode, opts, open] of [
-  ['full', {}, {}],
-  ['native', { fullDistributionMaxVocab: 0 }, {}],
-  ['top', { fullDistributionMaxVocab: 0 }, { topLogprobs: 5 }],
+  ['top candidates', {}, {}],
+  ['every logit', {}, { entropy: true }],
+  ['large-vocabulary path', { fullDistributionMaxVocab: 0 }, { topLogprobs: 5 }],
 ] as const) {
-  describe(`sessions decoded together equal each session alone ('${mode}' distributions)`, () => {
+  describe(`sessions decoded together equal each session alone (${mode})`, () => {
     let serial: Run[];
     beforeAll(async () => {
       const alone = await load(opts);
@@ -115,31 +112,35 @@ for (const [mode, opts, open] of [
   });
 }
 
-describe('the native sampler path (large vocabularies)', () => {
+describe('the large-vocabulary path (top-k in llama.cpp, normalizer over the vocabulary)', () => {
+  let small: LlamaCppEngine;
+  let large: LlamaCppEngine;
   let full: LlamaCppEngine;
-  let native: LlamaCppEngine;
   beforeAll(async () => {
+    small = await load({ candidates: 64 });
+    large = await load({ fullDistributionMaxVocab: 0, candidates: 64 });
     full = await load();
-    native = await load({ fullDistributionMaxVocab: 0 });
   });
 
-  it("greedy tokens and every logprob equal the full distribution's", async () => {
-    const prompt = full.tokenize(SCRIPTS[0].prompt, { special: true });
-    const a = await full.open(prompt);
-    const b = await native.open(prompt);
-    for (let i = 0; i < 30; i++) {
-      const ra = await a.step({ temperature: 0 });
-      const rb = await b.step({ temperature: 0 });
+  it('draws the same tokens with the same logprobs as the small-vocabulary path', async () => {
+    const prompt = small.tokenize(SCRIPTS[0].prompt, { special: true });
+    const a = await small.open(prompt);
+    const b = await large.open(prompt);
+    for (let i = 0; i < 40; i++) {
+      const sample = { temperature: 0.8, topP: 0.95, seed: 9 };
+      const ra = await a.step(sample);
+      const rb = await b.step(sample);
       expect(rb.token).toBe(ra.token);
-      expect(rb.logprob).toBeCloseTo(ra.logprob, 4);
+      expect(rb.logprob).toBeCloseTo(ra.logprob, 5);
     }
+    expect(b.topLogprobs(64).map(([t]) => t)).toEqual(a.topLogprobs(64).map(([t]) => t));
     await a.close();
     await b.close();
   });
 
-  it("a sampled token's logprob is its untempered log-probability under the full distribution", async () => {
+  it("every logprob is the token's untempered log-probability under the whole distribution", async () => {
     const prompt = full.tokenize(SCRIPTS[0].prompt, { special: true });
-    const b = await native.open(prompt);
+    const b = await large.open(prompt);
     const drawn: number[] = [];
     const lps: number[] = [];
     for (let i = 0; i < 30; i++) {
@@ -148,8 +149,7 @@ describe('the native sampler path (large vocabularies)', () => {
       lps.push(r.logprob);
     }
     await b.close();
-    // Replay the drawn tokens on the full-distribution engine and read each token's logprob.
-    const a = await full.open(prompt);
+    const a = await full.open(prompt, { entropy: true });
     for (let i = 0; i < drawn.length; i++) {
       const all = new Map(a.topLogprobs(full.info.vocabSize));
       expect(lps[i]).toBeCloseTo(all.get(drawn[i]) as number, 4);
@@ -158,39 +158,17 @@ describe('the native sampler path (large vocabularies)', () => {
     await a.close();
   });
 
-  it('entropy and top logprobs need announcing at open, with a clear error otherwise', async () => {
-    const s = await native.open(full.tokenize(SCRIPTS[1].prompt, { special: true }));
-    expect(() => s.entropy()).toThrow(/open the session with/);
-    await s.close();
-    const t = await native.open(full.tokenize(SCRIPTS[1].prompt, { special: true }), { entropy: true });
-    const f = await full.open(full.tokenize(SCRIPTS[1].prompt, { special: true }));
-    expect(t.topLogprobs(3).map(([id]) => id)).toEqual(f.topLogprobs(3).map(([id]) => id));
-    expect(t.entropy()).toBeLessThanOrEqual(f.entropy() + 1e-6);
-    await t.close();
-    await f.close();
-  });
-
-  it('a step with other sampling options than the kept draw re-evaluates once and is still exact', async () => {
-    const prompt = full.tokenize(SCRIPTS[0].prompt, { special: true });
-    const run = async (switchAt: number | null) => {
-      const s = await native.open(prompt, { sample: { temperature: 0.8, seed: 5 } });
-      const out: number[] = [];
-      for (let i = 0; i < 20; i++) {
-        const seed = switchAt !== null && i >= switchAt ? 6 : 5;
-        out.push((await s.step({ temperature: 0.8, seed })).token);
-      }
-      await s.close();
-      return out;
-    };
-    const before = native.schedulerStats?.refreshes ?? 0;
-    const switched = await run(10);
-    expect((native.schedulerStats?.refreshes ?? 0) - before).toBe(1);
-    // The same seeds at the same positions give the same tokens whether or not a refresh happened.
-    const s = await native.open(prompt);
-    const direct: number[] = [];
-    for (let i = 0; i < 20; i++)
-      direct.push((await s.step({ temperature: 0.8, seed: i >= 10 ? 6 : 5 })).token);
-    await s.close();
-    expect(switched).toEqual(direct);
+  it('the entropy is exact with { entropy: true } and a lower bound from the top candidates otherwise', async () => {
+    const prompt = full.tokenize(SCRIPTS[1].prompt, { special: true });
+    const exact = await full.open(prompt, { entropy: true });
+    const top = await small.open(prompt);
+    const all = exact.topLogprobs(full.info.vocabSize);
+    expect(all).toHaveLength(full.info.vocabSize);
+    const h = -all.reduce((acc, [, lp]) => acc + Math.exp(lp) * lp, 0);
+    expect(exact.entropy()).toBeCloseTo(h, 6);
+    expect(top.entropy()).toBeLessThanOrEqual(exact.entropy() + 1e-9);
+    expect(top.topLogprobs(1000)).toHaveLength(64);
+    await exact.close();
+    await top.close();
   });
 });

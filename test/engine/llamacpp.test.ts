@@ -11,6 +11,8 @@ import { writeGguf } from '../../src/gguf/writer.ts';
 import { buildTestModel, type TestModel } from '../../src/testing/testModels.ts';
 
 const EXIT_TEXT = '</think> Final Answer: \\boxed{';
+/** Sessions that keep every logit: these tests check the distribution itself. */
+const WHOLE = { entropy: true };
 const dir = mkdtempSync(join(tmpdir(), 'lynx-engine-test-'));
 const engines: LlamaCppEngine[] = [];
 
@@ -50,12 +52,12 @@ describe('LlamaCppEngine on the random model (attention matters)', () => {
   });
 
   it('(a) a forced-exit branch rolled back leaves the sampled continuation identical, token for token', async () => {
-    const ref = await engine.open(prompt);
+    const ref = await engine.open(prompt, WHOLE);
     const reference = await sample(ref, 40, 0.9, 7);
     await ref.close();
     expect(reference.tokens.length).toBe(40); // (no EOS hit, or the comparison would be short)
 
-    const s = await engine.open(prompt);
+    const s = await engine.open(prompt, WHOLE);
     const before = await sample(s, 15, 0.9, 7);
     const mark = s.mark();
     const [hiddenAtMark] = await s.hidden([-1]);
@@ -77,10 +79,10 @@ describe('LlamaCppEngine on the random model (attention matters)', () => {
   });
 
   it('(a, control) without the rollback the continuation differs', async () => {
-    const ref = await engine.open(prompt);
+    const ref = await engine.open(prompt, WHOLE);
     const reference = await sample(ref, 40, 0.9, 7);
     await ref.close();
-    const s = await engine.open(prompt);
+    const s = await engine.open(prompt, WHOLE);
     await sample(s, 15, 0.9, 7);
     await s.append(engine.tokenize(EXIT_TEXT, { special: true }));
     const after = await sample(s, 25, 0.9, 7);
@@ -93,7 +95,7 @@ describe('LlamaCppEngine on the random model (attention matters)', () => {
     const out = file.tensors.find((t) => t.name === 'output.weight')!;
     const [nEmbd, nVocab] = out.dims;
     const w = dequantize(out);
-    const s = await engine.open(prompt);
+    const s = await engine.open(prompt, WHOLE);
     for (let k = 0; k < 3; k++) {
       const [h] = await s.hidden([-1]);
       expect(h.length).toBe(nEmbd);
@@ -117,7 +119,7 @@ describe('LlamaCppEngine on the random model (attention matters)', () => {
 
   it('(d) the same seed gives the same tokens, a different seed different ones (temperature 1)', async () => {
     const run = async (seed: number) => {
-      const s = await engine.open(prompt);
+      const s = await engine.open(prompt, WHOLE);
       const r = await sample(s, 30, 1, seed);
       await s.close();
       return r.tokens;
@@ -128,7 +130,7 @@ describe('LlamaCppEngine on the random model (attention matters)', () => {
   });
 
   it('reports entropy and top logprobs of a proper distribution', async () => {
-    const s = await engine.open(prompt);
+    const s = await engine.open(prompt, WHOLE);
     const all = s.topLogprobs(engine.info.vocabSize);
     const mass = all.reduce((a, [, lp]) => a + Math.exp(lp), 0);
     expect(mass).toBeCloseTo(1, 6);

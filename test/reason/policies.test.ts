@@ -157,7 +157,7 @@ describe('entropy (path deviation) on the random model', () => {
   it('PDI is the windowed fraction of high-entropy tokens (checked against session.entropy())', async () => {
     // Replay the thinking tokens of a run that never exits and recompute each step's entropy.
     const free = await run(1e9);
-    const session = await engine.open(testPrompt(engine));
+    const session = await engine.open(testPrompt(engine), { entropy: true }); // as the loop opens for needsEntropy
     const hs: number[] = [];
     try {
       for (const r of free.tokens.filter((x) => x.role === 'thinking')) {

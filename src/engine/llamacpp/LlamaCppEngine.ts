@@ -44,9 +44,15 @@ export interface LlamaCppLoadOptions {
   chatFormat?: ChatFormatOption;
   /** Keep final-norm hidden states (default true; false skips llama.cpp's embedding output). */
   hiddenStates?: boolean;
-  /** Vocabularies up to this size keep every logit; larger ones keep the top `candidates` (default 32768). */
+  /**
+   * Vocabularies up to this size (default 32768) are sorted whole by llama.cpp, and sessions opened
+   * with `{ entropy: true }` keep every logit (exact entropy).
+   */
   fullDistributionMaxVocab?: number;
-  /** Candidates kept per step for large vocabularies (default 256). */
+  /**
+   * Most likely tokens kept per step, which sampling (top-p, top-k) draws from (default 64 for
+   * vocabularies up to `fullDistributionMaxVocab`, else 256).
+   */
   candidates?: number;
   /** Decode batch size (default 64: with hidden states llama.cpp outputs logits for every batch token). */
   batchSize?: number;
@@ -170,7 +176,7 @@ export class LlamaCppEngine implements Engine {
       seed: options.seed ?? 0,
       hiddenStates: options.hiddenStates ?? true,
       fullDistributionMaxVocab: fullMax,
-      candidates: options.candidates ?? 256,
+      candidates: options.candidates ?? (vocabSize <= fullMax ? 64 : 256),
       batchSize: Math.max(options.batchSize ?? 64, parallel + 1),
       parallel,
       padSingleTokens: hasFloatMatmulWeights(fileInfo),
@@ -286,13 +292,11 @@ export class LlamaCppEngine implements Engine {
       throw new UserError(`topLogprobs must be a non-negative integer, got ${top}`);
     const { native, scheduler } = await this.ensureContext();
     const sequence = await this.acquireSequence();
-    const mode: DistributionMode = this.info.fullDistribution
-      ? 'full'
-      : top > 0 || opts.entropy
-        ? 'top'
-        : 'native';
+    // The exact entropy needs every logit; top logprobs need at least k candidates.
+    const mode: DistributionMode =
+      this.info.fullDistribution && (opts.entropy || top > this.settings.candidates) ? 'full' : 'top';
     const session = new LlamaCppSession(
-      this.host(native, scheduler, () => {
+      this.host(native, scheduler, Math.max(this.settings.candidates, top), () => {
         this.openSessions.delete(session);
         this.releaseSequence(sequence);
       }),
@@ -300,7 +304,6 @@ export class LlamaCppEngine implements Engine {
       mode,
       createNativeSampler(this.model),
       createNativeSampler(this.model),
-      opts.sample,
     );
     this.openSessions.add(session);
     try {
@@ -342,12 +345,18 @@ export class LlamaCppEngine implements Engine {
     else this.freeSequences.push(sequence);
   }
 
-  private host(native: NativeContext, scheduler: DecodeScheduler, release: () => void): SessionHost {
+  private host(
+    native: NativeContext,
+    scheduler: DecodeScheduler,
+    candidates: number,
+    release: () => void,
+  ): SessionHost {
     return {
       vocabSize: this.info.vocabSize,
       contextSize: this.info.contextSize,
       hiddenStates: this.settings.hiddenStates,
-      candidates: this.settings.candidates,
+      candidates: Math.min(candidates, this.info.vocabSize),
+      smallVocab: this.info.fullDistribution,
       defaultSeed: this.settings.seed,
       native,
       scheduler,

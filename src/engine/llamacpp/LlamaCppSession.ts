@@ -2,15 +2,15 @@
  * A session of the llama.cpp engine: one sequence of a shared context, evaluated through the
  * engine's `DecodeScheduler` (so sessions decode in shared batches), with exact erase-based rollback.
  *
- * After each evaluation the session keeps what the next step needs, read before the next decode:
- * - 'full' (small vocabularies): every logit; the shared JS sampler draws.
- * - 'top' (large vocabularies, when top logprobs or entropy were asked for): the top candidates
- *   plus the exact normalizer; the shared JS sampler draws from the candidates.
- * - 'native' (large vocabularies otherwise): llama.cpp's sampler chain draws in C++ with a seed
- *   derived from (seed, position), and only the chosen token's logit and the normalizer come back,
- *   so no step sorts or copies the whole vocabulary (plain llama.cpp speed).
- * Whatever the mode, the token drawn at a position is a function of the seed, the position, the
- * options and the sequence only: batching, other sessions and rollbacks do not change it.
+ * After each evaluation the session reads what the next step needs, before the next decode:
+ * - 'top': the `candidates` most likely tokens with their logits, plus the exact normalizer over
+ *   the whole vocabulary. llama.cpp picks them (a partial sort on large vocabularies), so no step
+ *   sorts or copies the whole vocabulary into JavaScript.
+ * - 'full' (small vocabularies, when the exact entropy or more top logprobs than `candidates` are
+ *   asked for at `open`): every logit.
+ * The shared JS sampler (`../sampler.ts`) draws from them with the uniform of (seed, position), so
+ * the token drawn at a position depends on the seed, the position, the options and the sequence
+ * only: batching, other sessions and rollbacks do not change it.
  */
 import { UserError } from '../../errors.ts';
 import {
@@ -19,7 +19,6 @@ import {
   entropyOf,
   logprobOf,
   type NextTokenDistribution,
-  positionSeed,
   sampleToken,
   topLogprobsOf,
   uniformAt,
@@ -29,7 +28,7 @@ import type { DecodeScheduler } from './DecodeScheduler.ts';
 import { type NativeContext, type NativeSampler, SELECTED_ONLY, topFilter } from './internals.ts';
 
 /** How a session reads the next-token distribution (see the file comment). */
-export type DistributionMode = 'full' | 'top' | 'native';
+export type DistributionMode = 'full' | 'top';
 
 /** What a session needs from its engine. */
 export interface SessionHost {
@@ -38,6 +37,8 @@ export interface SessionHost {
   /** Whether the context keeps hidden states. */
   readonly hiddenStates: boolean;
   readonly candidates: number;
+  /** Vocabularies up to this size are sorted whole by llama.cpp in one pass. */
+  readonly smallVocab: boolean;
   readonly defaultSeed: number;
   readonly native: NativeContext;
   readonly scheduler: DecodeScheduler;
@@ -49,14 +50,7 @@ export interface SessionHost {
 
 /** What the session knows about the position after its last token. Never mutated once made. */
 interface NextState {
-  /** 'full' / 'top': the distribution the JS sampler draws from. */
-  readonly dist: NextTokenDistribution | null;
-  /** 'native': log Σ exp(logit) over the vocabulary, and the greedy token. */
-  readonly logZ: number;
-  readonly greedy: number;
-  readonly greedyLogit: number;
-  /** 'native': the draw for `drawnFor` at this position. */
-  readonly drawn: { key: string; token: number; logprob: number } | null;
+  readonly dist: NextTokenDistribution;
   readonly hidden: Float32Array | null;
 }
 
@@ -71,40 +65,31 @@ class LlamaCppMark implements Mark {
 
 /** Counters for tests and benchmarks. */
 export interface SessionStats {
-  /** Last tokens re-evaluated because what a call needed was not kept (a hidden state, a draw). */
+  /** Last tokens re-evaluated because a hidden state was asked for that was not kept. */
   refreshes: number;
-}
-
-const GREEDY: SampleOptions = { temperature: 0 };
-
-/** The identity of the sampling options a native draw was made with (seed resolved). */
-function drawKey(opts: SampleOptions, seed: number): string {
-  return `${opts.temperature}|${opts.topP ?? ''}|${opts.topK ?? ''}|${seed}`;
 }
 
 /** One growing sequence; see `Session`. */
 export class LlamaCppSession implements Session {
   private readonly ids: number[] = [];
   private next: NextState | null = null;
-  /** The sampling options the next step is expected to use (the last ones given). */
-  private expected: SampleOptions;
   private closed = false;
-  private readonly greedySampler: NativeSampler;
-  private lastSeed: number | null = null;
   readonly stats: SessionStats = { refreshes: 0 };
 
+  /**
+   * @param greedySampler a chain that only picks the max: it keeps every candidate, so its weight
+   *   is over the whole vocabulary.
+   * @param topSampler a chain whose top-k keeps the `candidates` most likely, partially sorted.
+   */
   constructor(
     private readonly host: SessionHost,
     readonly sequence: number,
     private readonly mode: DistributionMode,
-    private readonly sampler: NativeSampler,
-    greedySampler: NativeSampler,
-    sample: SampleOptions | undefined,
+    private readonly greedySampler: NativeSampler,
+    private readonly topSampler: NativeSampler,
   ) {
-    this.greedySampler = greedySampler;
-    // A chain that only picks the max keeps every candidate: its weight is over the whole vocabulary.
     greedySampler.applyConfig({ temperature: 0 });
-    this.expected = sample ?? GREEDY;
+    topSampler.applyConfig({ temperature: 1, topK: host.candidates, seed: 0 });
   }
 
   get length(): number {
@@ -125,38 +110,20 @@ export class LlamaCppSession implements Session {
         `the context is full: ${this.length} + ${tokens.length} tokens exceed the context size ` +
           `${this.host.contextSize} (raise --context-size)`,
       );
-    if (opts.next) this.expected = opts.next;
-    await this.evaluate(tokens, this.length, opts.hidden ?? false, this.mode);
+    await this.evaluate(tokens, this.length, opts.hidden ?? false);
     this.ids.push(...tokens);
   }
 
   async step(opts: SampleOptions, hint?: StepHint): Promise<StepResult> {
-    this.ensureOpen();
-    this.expected = opts;
+    const { dist } = this.state();
     const position = this.length;
-    const seed = opts.seed ?? this.host.defaultSeed;
-    let next = this.state();
-    let token: number;
-    let logprob: number;
-    if (next.dist) {
-      token = sampleToken(next.dist, opts, uniformAt(seed, position));
-      logprob = logprobOf(next.dist, token);
-    } else {
-      if (opts.temperature > 0 && next.drawn?.key !== drawKey(opts, seed)) {
-        await this.refresh(next.hidden !== null, this.mode);
-        next = this.state();
-      }
-      if (opts.temperature > 0 && next.drawn) ({ token, logprob } = next.drawn);
-      else {
-        token = next.greedy;
-        logprob = next.greedyLogit - next.logZ;
-      }
-    }
+    const token = sampleToken(dist, opts, uniformAt(opts.seed ?? this.host.defaultSeed, position));
+    const logprob = logprobOf(dist, token);
     const piece = this.host.tokenPiece(token);
     const isEog = this.host.isEog(token);
     if (this.length >= this.host.contextSize)
       throw new UserError(`the context is full: ${this.length} tokens (raise --context-size)`);
-    await this.evaluate([token], position, hint?.hidden?.(token, piece) ?? false, this.mode);
+    await this.evaluate([token], position, hint?.hidden?.(token, piece) ?? false);
     this.ids.push(token);
     return { token, piece, logprob, isEog };
   }
@@ -170,17 +137,17 @@ export class LlamaCppSession implements Session {
         );
     if (!this.host.hiddenStates) throw new Error('this engine was loaded with hiddenStates: false');
     if (layers.length === 0) return [];
-    if (this.state().hidden === null) await this.refresh(true, this.mode);
+    if (this.state().hidden === null) await this.refresh();
     const h = this.state().hidden as Float32Array;
     return layers.map(() => h.slice());
   }
 
   topLogprobs(k: number): Array<[token: number, logprob: number]> {
-    return topLogprobsOf(this.distribution('topLogprobs'), k);
+    return topLogprobsOf(this.state().dist, k);
   }
 
   entropy(): number {
-    return entropyOf(this.distribution('entropy'));
+    return entropyOf(this.state().dist);
   }
 
   mark(): Mark {
@@ -206,8 +173,8 @@ export class LlamaCppSession implements Session {
     try {
       await this.host.scheduler.edit(() => this.host.native.disposeSequence(this.sequence));
     } finally {
-      this.sampler.dispose();
       this.greedySampler.dispose();
+      this.topSampler.dispose();
       this.host.release();
     }
   }
@@ -215,38 +182,30 @@ export class LlamaCppSession implements Session {
   // ------------------------------------------------------------------ internals
 
   /** Decodes `tokens` from `start` (through the shared scheduler) and reads the next-token state. */
-  private async evaluate(tokens: readonly number[], start: number, hidden: boolean, mode: DistributionMode) {
-    const nextPosition = start + tokens.length;
-    const expected = this.expected;
+  private async evaluate(tokens: readonly number[], start: number, hidden: boolean): Promise<void> {
     await this.host.scheduler.submit({
       sequence: this.sequence,
       start,
       tokens,
       hidden: hidden && this.host.hiddenStates,
       collect: async (index, h) => {
-        this.next = await this.read(index, mode, expected, nextPosition, h);
+        this.next = { dist: await this.read(index), hidden: h };
       },
     });
   }
 
-  /** Reads the next-token state at batch logit `index` (runs right after the decode). */
-  private async read(
-    index: number,
-    mode: DistributionMode,
-    expected: SampleOptions,
-    position: number,
-    hidden: Float32Array | null,
-  ): Promise<NextState> {
+  /** Reads the next-token distribution at batch logit `index` (runs right after the decode). */
+  private async read(index: number): Promise<NextTokenDistribution> {
     const native = this.host.native;
-    if (mode === 'full') {
+    if (this.mode === 'full') {
       const [, , , flat] = await native.sampleToken(index, this.greedySampler, false, false, true, false);
       if (!flat) throw new Error('llama.cpp returned no logits');
       const full = new Float32Array(this.host.vocabSize).fill(Number.NEGATIVE_INFINITY);
       for (let i = 0; i < flat.length; i += 2) full[flat[i]] = flat[i + 1];
-      const dist = distributionFromLogits(full);
-      return { dist, logZ: dist.logZ, greedy: -1, greedyLogit: Number.NaN, drawn: null, hidden };
+      return distributionFromLogits(full);
     }
-    if (mode === 'top') {
+    if (this.host.smallVocab) {
+      // A small vocabulary is sorted whole cheaply: one call gives the top and the whole weight.
       const [, , , flat, weight] = await native.sampleToken(
         index,
         this.greedySampler,
@@ -256,19 +215,11 @@ export class LlamaCppSession implements Session {
         true,
       );
       if (!flat || weight === undefined) throw new Error('llama.cpp returned no logits');
-      const ids: number[] = [];
-      const values: number[] = [];
-      for (let i = 0; i < flat.length; i += 2) {
-        ids.push(flat[i]);
-        values.push(flat[i + 1]);
-      }
-      // The greedy chain keeps every candidate, so the weight is Σ exp(l − max) over the vocabulary.
-      const logZ = values[0] + Math.log(weight);
-      const dist = distributionFromTop(ids, values, logZ, this.host.vocabSize);
-      return { dist, logZ, greedy: ids[0], greedyLogit: values[0], drawn: null, hidden };
+      return this.topDistribution(flat, flat[1] + Math.log(weight));
     }
-    // 'native': the greedy pass gives the max logit (the greedy token's) and the exact normalizer.
-    const [greedy, , , flat, weight] = await native.sampleToken(
+    // Large vocabulary: the greedy chain gives the max logit and the weight over the vocabulary;
+    // the top-k chain (temperature 1 leaves logits as they are) the candidates, partially sorted.
+    const [, , , sel, weight] = await native.sampleToken(
       index,
       this.greedySampler,
       false,
@@ -276,48 +227,37 @@ export class LlamaCppSession implements Session {
       SELECTED_ONLY,
       true,
     );
-    if (!flat || weight === undefined || greedy < 0) throw new Error('llama.cpp returned no logits');
-    const logZ = flat[1] + Math.log(weight);
-    let drawn: NextState['drawn'] = null;
-    if (expected.temperature > 0) {
-      const seed = expected.seed ?? this.host.defaultSeed;
-      this.configure(expected, positionSeed(seed, position));
-      const [token, , , sel] = await native.sampleToken(
-        index,
-        this.sampler,
-        false,
-        false,
-        SELECTED_ONLY,
-        false,
-      );
-      if (token < 0 || !sel) throw new Error('llama.cpp sampled no token');
-      // The filter reads the candidates after the chain divided them by the temperature.
-      drawn = { key: drawKey(expected, seed), token, logprob: sel[1] * expected.temperature - logZ };
-    }
-    return { dist: null, logZ, greedy, greedyLogit: flat[1], drawn, hidden };
+    const [, , , flat] = await native.sampleToken(
+      index,
+      this.topSampler,
+      false,
+      false,
+      topFilter(this.host.candidates),
+      false,
+    );
+    if (!sel || !flat || weight === undefined) throw new Error('llama.cpp returned no logits');
+    return this.topDistribution(flat, sel[1] + Math.log(weight));
   }
 
-  /** Points the native chain at `opts` with a fresh draw seeded by `seed`. */
-  private configure(opts: SampleOptions, seed: number): void {
-    // llama.cpp re-seeds only when the seed changes; a repeated position must replay its draw.
-    if (this.lastSeed === seed) this.sampler.applyConfig({ seed: (seed ^ 1) >>> 0 });
-    this.sampler.applyConfig({
-      temperature: opts.temperature,
-      ...(opts.topK && opts.topK > 0 ? { topK: opts.topK } : {}),
-      ...(opts.topP !== undefined && opts.topP > 0 && opts.topP < 1 ? { topP: opts.topP } : {}),
-      seed,
-    });
-    this.lastSeed = seed;
+  private topDistribution(flat: number[], logZ: number): NextTokenDistribution {
+    const n = flat.length >> 1;
+    const ids = new Int32Array(n);
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      ids[i] = flat[2 * i];
+      values[i] = flat[2 * i + 1];
+    }
+    return distributionFromTop(ids, values, logZ, this.host.vocabSize);
   }
 
   /** Erases the last token and evaluates it again, keeping what the caller needs this time. */
-  private async refresh(hidden: boolean, mode: DistributionMode): Promise<void> {
+  private async refresh(): Promise<void> {
     const last = this.ids[this.ids.length - 1];
     if (last === undefined) throw new Error('the session has no evaluated token yet');
     this.stats.refreshes++;
     this.host.scheduler.stats.refreshes++;
     await this.erase(this.ids.length - 1);
-    await this.evaluate([last], this.ids.length, hidden, mode);
+    await this.evaluate([last], this.ids.length, true);
     this.ids.push(last);
   }
 
@@ -329,15 +269,6 @@ export class LlamaCppSession implements Session {
     );
     if (!ok) throw new Error(`llama.cpp could not erase tokens ${from}..${end} of sequence ${this.sequence}`);
     this.ids.length = from;
-  }
-
-  private distribution(what: string): NextTokenDistribution {
-    const next = this.state();
-    if (!next.dist)
-      throw new Error(
-        `${what} needs the next-token distribution: open the session with { topLogprobs } or { entropy: true }`,
-      );
-    return next.dist;
   }
 
   private state(): NextState {
