@@ -14,6 +14,7 @@ import { LlamaCppEngine } from '../src/engine/llamacpp/LlamaCppEngine.ts';
 import type { SampleOptions } from '../src/engine/types.ts';
 import { MlpProbe } from '../src/probe/MlpProbe.ts';
 import { buildBenchModel } from '../src/testing/testModels.ts';
+import { readBandwidth } from './lib/bandwidth.ts';
 import { formatSpread, type Spread, spread } from './lib/stats.ts';
 
 const SAMPLE: SampleOptions = { temperature: 0.6, topP: 0.95, seed: 1 };
@@ -41,20 +42,6 @@ async function seconds(f: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await f();
   return (performance.now() - t0) / 1000;
-}
-
-/** Single-thread read bandwidth in bytes/s: memcmp of two equal 256 MiB buffers (median of 5). */
-function readBandwidth(): number {
-  const n = 256 * 1024 * 1024;
-  const a = Buffer.alloc(n, 7);
-  const b = Buffer.alloc(n, 7);
-  const runs: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    const t0 = performance.now();
-    if (a.compare(b) !== 0) throw new Error('unequal buffers');
-    if (i > 0) runs.push((2 * n) / ((performance.now() - t0) / 1000));
-  }
-  return spread(runs).median;
 }
 
 /** Plain node-llama-cpp: decodes `n` tokens with its own sampler after a prompt (untimed). */
@@ -143,7 +130,7 @@ async function measure(label: string, path: string, sizes: Sizes, probeCost: () 
   await engine.dispose();
 
   const bytes = statSync(path).size;
-  const bandwidth = readBandwidth();
+  const bandwidth = await readBandwidth(threads);
   const tps = (ts: number[], n: number) => spread(ts.map((t) => n / t));
   const ratio = (a: number[], b: number[]) => spread(a.map((x, i) => b[i] / x)); // speed a ÷ speed b
   const probeMs = probeCost();
@@ -162,8 +149,8 @@ async function measure(label: string, path: string, sizes: Sizes, probeCost: () 
     prefillRatioHiddenOffOverPlain: ratio(prefill.off, prefill.plain),
     readBandwidthGBps: bandwidth / 1e9,
     bandwidthBoundTokPerSec: bandwidth / bytes,
-    hiddenStateMsPerCue:
-      ((spread(times.hiddenEvery).median - spread(times.lynx).median) / sizes.block) * 1000,
+    // Paired per round: keeping the hidden state of every token against keeping none.
+    hiddenStateMsPerCue: spread(times.hiddenEvery.map((t, i) => ((t - times.lynx[i]) / sizes.block) * 1000)),
     probeMsPerCue: probeMs,
     parallel,
   };
@@ -173,8 +160,8 @@ async function measure(label: string, path: string, sizes: Sizes, probeCost: () 
       `  decode  lynx-exit ${f(r.decodeTokPerSec.lynx)} tok/s, plain node-llama-cpp ${f(r.decodeTokPerSec.plain)} → ratio ${f(r.decodeRatioLynxOverPlain, 3)}\n` +
       `  prefill lynx-exit ${f(r.prefillTokPerSec.lynx)} tok/s, plain ${f(r.prefillTokPerSec.plain)} → ratio ${f(r.prefillRatioLynxOverPlain, 3)} ` +
       `(hidden states off: ${f(r.prefillRatioHiddenOffOverPlain, 3)})\n` +
-      `  bandwidth bound ${r.bandwidthBoundTokPerSec.toFixed(1)} tok/s (${r.readBandwidthGBps.toFixed(1)} GB/s single-thread read)\n` +
-      `  per cue: hidden state ${r.hiddenStateMsPerCue.toFixed(3)} ms, probe ${probeMs.toFixed(3)} ms\n` +
+      `  bandwidth bound ${r.bandwidthBoundTokPerSec.toFixed(1)} tok/s (${r.readBandwidthGBps.toFixed(1)} GB/s read by ${threads} thread(s))\n` +
+      `  per cue: hidden state ${f(r.hiddenStateMsPerCue, 3)} ms, probe ${probeMs.toFixed(3)} ms\n` +
       Object.entries(parallel)
         .map(
           ([n, p]) =>
@@ -228,7 +215,7 @@ export async function run(): Promise<Record<string, unknown>> {
         await measure(
           'random 1.5B-shaped qwen2 Q8_0',
           big.path,
-          { rounds: 8, block: 8, prefill: 64, parallel: [1, 4, 8], parallelRounds: 2 },
+          { rounds: 16, block: 12, prefill: 64, parallel: [1, 4, 8], parallelRounds: 2 },
           () => msPerCall(() => probe.predictRow(rows[0])),
         ),
       );

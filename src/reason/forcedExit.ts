@@ -21,8 +21,16 @@ export interface ForcedExitOptions {
   /** Default true; false leaves the continuation in the session (the caller owns it then). */
   rollback?: boolean;
   signal?: AbortSignal;
-  /** Called after each decoded token. */
-  onToken?: (token: number, piece: string) => void;
+  /** The most likely alternatives to report with each decoded token (default 0: none). */
+  topLogprobs?: number;
+  /** Called after each decoded token, with its logprob (and the alternatives, when asked for). */
+  onToken?: (token: number, piece: string, info: TokenLogprobs) => void;
+}
+
+/** A decoded token's log-probability and the most likely alternatives at its position. */
+export interface TokenLogprobs {
+  logprob: number;
+  top?: Array<[token: number, logprob: number]>;
 }
 
 /** What a forced exit decoded. */
@@ -65,10 +73,14 @@ export async function forcedExit(session: Session, opts: ForcedExitOptions): Pro
         stoppedBy = 'aborted';
         break;
       }
+      const top = opts.topLogprobs ? session.topLogprobs(opts.topLogprobs) : undefined;
       const step = await session.step(sample);
       tokens.push(step.token);
       logprobs.push(step.logprob);
-      opts.onToken?.(step.token, step.isEog ? '' : step.piece);
+      opts.onToken?.(step.token, step.isEog ? '' : step.piece, {
+        logprob: step.logprob,
+        ...(top ? { top } : {}),
+      });
       if (step.isEog) {
         stoppedBy = 'eos';
         break;

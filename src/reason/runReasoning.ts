@@ -12,7 +12,7 @@ import { CueDetector, type CueDetectorOptions } from '../cues/CueDetector.ts';
 import type { AppendOptions, ChatMessage, Engine, Mark, SampleOptions, Session } from '../engine/types.ts';
 import { UserError } from '../errors.ts';
 import { LYNX_EXIT_CUE, THINK_CLOSE } from './cueTexts.ts';
-import { forcedExit } from './forcedExit.ts';
+import { forcedExit, type TokenLogprobs } from './forcedExit.ts';
 import type {
   ExitDecision,
   ExitPolicy,
@@ -52,6 +52,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Streaming: called for every decoded token (probe tokens included, with their role). */
   onToken?: TokenCallback;
+  /** Report this many most likely alternatives with every decoded token (OpenAI `top_logprobs`). */
+  topLogprobs?: number;
 }
 
 export const DEFAULT_SAMPLE: Readonly<SampleOptions> = Object.freeze({
@@ -73,7 +75,10 @@ export async function runReasoning(
   opts: RunOptions = {},
 ): Promise<ReasoningTrace> {
   const { prompt, text } = resolvePrompt(engine, input);
-  const session = await engine.open(prompt, { entropy: policy.needsEntropy ?? false });
+  const session = await engine.open(prompt, {
+    entropy: policy.needsEntropy ?? false,
+    topLogprobs: opts.topLogprobs ?? 0,
+  });
   try {
     return await new ReasoningRun(engine, session, policy, session.length, text, opts).execute();
   } finally {
@@ -119,6 +124,7 @@ class ReasoningRun {
   private readonly cueOptions: CueDetectorOptions;
   private readonly signal?: AbortSignal;
   private readonly onTokenCb?: TokenCallback;
+  private readonly topLogprobs: number;
   private readonly started = performance.now();
   private readonly timings: TraceTimings = { decodeMs: 0, scoringMs: 0, trialMs: 0, totalMs: 0 };
 
@@ -168,6 +174,7 @@ class ReasoningRun {
     this.cueOptions = opts.cues ?? policy.defaults?.cues ?? {};
     this.signal = opts.signal;
     this.onTokenCb = opts.onToken;
+    this.topLogprobs = opts.topLogprobs ?? 0;
     this.answerStopOnClose = opts.answerStopOnClose ?? false;
     const close = engine.tokenize(THINK_CLOSE, { special: true });
     this.thinkCloseId = close.length === 1 ? close[0] : undefined;
@@ -205,6 +212,7 @@ class ReasoningRun {
       this.marks.set(index, this.session.mark());
       this.marks.delete(index - MARK_WINDOW);
       const t = performance.now();
+      const top = this.topLogprobs > 0 ? this.session.topLogprobs(this.topLogprobs) : undefined;
       const step = await this.session.step(this.sample, hint);
       this.timings.decodeMs += performance.now() - t;
       const record: TokenRecord = { token: step.token, role: 'thinking', kept: true };
@@ -212,7 +220,7 @@ class ReasoningRun {
       this.thinkingRecords.push(record);
       this.thinkingIds.push(step.token);
       this.held = this.thinkingIds.length;
-      this.emit(step.token, step.isEog ? '' : step.piece, 'thinking', true);
+      this.emit(step.token, step.isEog ? '' : step.piece, 'thinking', true, { logprob: step.logprob, top });
       if (step.isEog) return this.endThinking('eos', 'eos');
       this.thinkingPieces += step.piece;
       if (this.closesThinking(step.token)) {
@@ -325,9 +333,10 @@ class ReasoningRun {
     this.answerIds.push(...trial.tokens);
     this.answerPrefix = trial.suffix;
     // Streamed once more, now as the answer, so a streaming client sees the reply.
-    for (const token of trial.tokens) {
-      this.emit(token, this.engine.isEog(token) ? '' : this.engine.tokenPiece(token), 'answer', true);
-    }
+    trial.tokens.forEach((token, i) => {
+      const piece = this.engine.isEog(token) ? '' : this.engine.tokenPiece(token);
+      this.emit(token, piece, 'answer', true, { logprob: trial.logprobs[i] });
+    });
     this.finish = finishOf(trial.stoppedBy);
   }
 
@@ -358,10 +367,11 @@ class ReasoningRun {
       sample,
       rollback: false,
       signal: this.signal,
-      onToken: (token, piece) => {
+      topLogprobs: this.topLogprobs,
+      onToken: (token, piece, info) => {
         this.records.push({ token, role: 'answer', kept: true });
         this.answerIds.push(token);
-        this.emit(token, piece, 'answer', true);
+        this.emit(token, piece, 'answer', true, info);
       },
     });
     this.timings.decodeMs += performance.now() - t;
@@ -432,11 +442,11 @@ class ReasoningRun {
       stopOnClose: opts.stopOnClose,
       sample: opts.sample,
       signal: this.signal,
-      onToken: (token, piece) => {
+      onToken: (token, piece, info) => {
         const record: TokenRecord = { token, role: 'probe', kept: false };
         records.push(record);
         this.records.push(record);
-        this.emit(token, piece, 'probe', false);
+        this.emit(token, piece, 'probe', false, info);
       },
     });
     const ms = performance.now() - t;
@@ -468,8 +478,8 @@ class ReasoningRun {
     return tokens;
   }
 
-  private emit(token: number, piece: string, role: TokenRole, kept: boolean): void {
-    this.onTokenCb?.({ token, piece, role, kept });
+  private emit(token: number, piece: string, role: TokenRole, kept: boolean, info: TokenLogprobs): void {
+    this.onTokenCb?.({ token, piece, role, kept, ...info });
   }
 
   private trace(): ReasoningTrace {

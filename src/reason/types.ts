@@ -259,7 +259,19 @@ export interface ExitPolicy<S = unknown> {
   onToken?(ctx: PolicyContext, state: S): PolicyDecision | Promise<PolicyDecision>;
 }
 
+/** A token the loop streams: decoded (with its logprob) or, for a reused trial answer, re-sent. */
+export interface TokenEvent {
+  token: number;
+  piece: string;
+  role: TokenRole;
+  kept: boolean;
+  /** log-probability under the untempered distribution it was drawn from. */
+  logprob: number;
+  /** The most likely alternatives at its position (when `RunOptions.topLogprobs` asks). */
+  top?: Array<[token: number, logprob: number]>;
+}
+
 /** Per-token streaming callback. */
-export type TokenCallback = (event: { token: number; piece: string; role: TokenRole; kept: boolean }) => void;
+export type TokenCallback = (event: TokenEvent) => void;
 
 export const CONTINUE: PolicyDecision = Object.freeze({ action: 'continue' });

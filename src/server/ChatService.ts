@@ -1,7 +1,8 @@
 /**
  * Runs chat completions on one engine: validation that needs the model (prompt length, exit
- * level), the bounded queue, the reasoning loop with the chosen exit policy, and the reply texts
- * and token accounting the HTTP layer sends.
+ * level), the bounded queue of slots (as many as the engine has sessions: those requests decode
+ * together), the reasoning loop with the chosen exit policy, and the reply texts, logprobs and
+ * token accounting the HTTP layer sends.
  */
 import { randomInt } from 'node:crypto';
 import type { Engine, SampleOptions } from '../engine/types.ts';
@@ -25,7 +26,7 @@ export interface ChatServiceOptions {
   bundle?: import('../bundle/Bundle.ts').Bundle;
   /** Default risk level of requests that do not set one (needs a bundle). */
   defaultLevel?: LynxLevel;
-  /** Requests allowed to wait while one runs (default 16). */
+  /** Requests allowed to wait while every slot is busy (default 16). Slots: `engine.info.maxSessions`. */
   maxQueue?: number;
   /** Sampling defaults (LYNX's evaluation setting: T 0.6, top-p 0.95). */
   temperature?: number;
@@ -66,7 +67,22 @@ export interface ChatOutcome {
   lynx: LynxReport;
   /** True when the caller's signal cancelled the run. */
   cancelled: boolean;
+  /** OpenAI `logprobs.content` entries of the answer tokens, when the request asked for them. */
+  logprobs?: LogprobEntry[];
+  /** Streaming: the entries no delta carried yet (they go with the finishing chunk). */
+  unsentLogprobs?: LogprobEntry[];
 }
+
+/** One entry of OpenAI's `logprobs.content`. */
+export interface LogprobEntry {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: Array<{ token: string; logprob: number; bytes: number[] }>;
+}
+
+/** A reply delta, with the logprobs of answer tokens decoded since the last one (streaming). */
+export type ServiceDelta = ReplyDelta & { logprobs?: LogprobEntry[] };
 
 /** A request checked against the model, ready to queue. */
 export interface PreparedChat {
@@ -88,7 +104,7 @@ export interface ServiceStats {
   lastCancelledTokens: number | null;
 }
 
-/** One engine serving chat completions, one at a time. */
+/** One engine serving chat completions, up to its `maxSessions` at once. */
 export class ChatService {
   readonly stats: ServiceStats = { completed: 0, cancelled: 0, lastCancelledTokens: null };
   readonly engine: Engine;
@@ -101,7 +117,7 @@ export class ChatService {
   constructor(opts: ChatServiceOptions) {
     this.engine = opts.engine;
     this.modelName = opts.modelName ?? opts.engine.info.modelId;
-    this.queue = new GenerationQueue(opts.maxQueue ?? 16);
+    this.queue = new GenerationQueue(opts.maxQueue ?? 16, opts.engine.info.maxSessions);
     this.policies = new ExitPolicyChooser(
       opts.bundle,
       opts.bundle ? (opts.defaultLevel ?? { delta: 0.1 }) : undefined,
@@ -160,12 +176,21 @@ export class ChatService {
   async generate(
     prep: PreparedChat,
     signal: AbortSignal,
-    onDelta?: (d: ReplyDelta) => void,
+    onDelta?: (d: ServiceDelta) => void,
   ): Promise<ChatOutcome> {
     const { request } = prep;
     const stopper = new AbortController();
+    const wantLogprobs = request.logprobs !== undefined;
+    const entries: LogprobEntry[] = [];
+    let sent = 0;
     const assembler = new ReplyAssembler(this.engine, {
-      onDelta: (d) => onDelta?.(d),
+      onDelta: (d) => {
+        // Answer tokens' logprobs go out with the next content text (it lags them by a few tokens).
+        if (wantLogprobs && d.content !== undefined && sent < entries.length) {
+          onDelta?.({ ...d, logprobs: entries.slice(sent) });
+          sent = entries.length;
+        } else onDelta?.(d);
+      },
       stop: request.stop,
       onStop: () => stopper.abort(),
     });
@@ -188,7 +213,12 @@ export class ChatService {
         answerMaxTokens: this.answerMaxTokens,
         exitCue,
         signal: AbortSignal.any([signal, stopper.signal]),
-        onToken: (ev) => assembler.token(ev),
+        topLogprobs: request.logprobs ?? 0,
+        onToken: (ev) => {
+          if (wantLogprobs && ev.role === 'answer' && ev.piece !== '' && !assembler.stopped)
+            entries.push(this.logprobEntry(ev.piece, ev.logprob, ev.top ?? []));
+          assembler.token(ev);
+        },
       });
     } catch (e) {
       if (e instanceof UserError) throw badRequest(e.message, 'messages');
@@ -214,6 +244,20 @@ export class ChatService {
       counts: trace.counts,
       lynx: reportOf(trace, prep.level),
       cancelled,
+      ...(wantLogprobs ? { logprobs: entries, unsentLogprobs: entries.slice(sent) } : {}),
+    };
+  }
+
+  private logprobEntry(piece: string, logprob: number, top: Array<[number, number]>): LogprobEntry {
+    const bytes = (text: string) => [...Buffer.from(text, 'utf8')];
+    return {
+      token: piece,
+      logprob,
+      bytes: bytes(piece),
+      top_logprobs: top.map(([t, lp]) => {
+        const text = this.engine.tokenPiece(t);
+        return { token: text, logprob: lp, bytes: bytes(text) };
+      }),
     };
   }
 }

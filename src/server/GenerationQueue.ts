@@ -1,7 +1,7 @@
 /**
- * A bounded FIFO lock around the engine: one generation runs at a time (llama.cpp sessions are
- * one-at-a-time), up to `maxWaiting` more wait their turn, and any beyond that are refused so a
- * burst cannot pile up unbounded latency and memory.
+ * A bounded FIFO of generation slots: up to `slots` generations run at once (the engine decodes
+ * them in shared batches, and a new one joins between steps), up to `maxWaiting` more wait their
+ * turn, and any beyond that are refused so a burst cannot pile up unbounded latency and memory.
  */
 
 /** Thrown by `acquire` when the waiting line is full. */
@@ -19,15 +19,20 @@ interface Waiter {
   fail: (err: Error) => void;
 }
 
-/** One-at-a-time access with a bounded waiting line. */
+/** `slots` at a time, with a bounded waiting line. */
 export class GenerationQueue {
-  private running = false;
+  private running = 0;
   private readonly waiting: Waiter[] = [];
   private closed = false;
 
-  constructor(readonly maxWaiting: number) {
+  constructor(
+    readonly maxWaiting: number,
+    readonly slots = 1,
+  ) {
     if (!Number.isInteger(maxWaiting) || maxWaiting < 0)
       throw new RangeError(`maxWaiting must be a non-negative integer, got ${maxWaiting}`);
+    if (!Number.isInteger(slots) || slots < 1)
+      throw new RangeError(`slots must be a positive integer, got ${slots}`);
   }
 
   /** Requests waiting for their turn (not counting the running one). */
@@ -35,21 +40,21 @@ export class GenerationQueue {
     return this.waiting.length;
   }
 
-  /** True while a holder has the lock. */
-  get busy(): boolean {
+  /** Generations holding a slot now. */
+  get runningCount(): number {
     return this.running;
   }
 
   /**
-   * Waits for the lock and returns its release function (call it exactly once). Throws
+   * Waits for a slot and returns its release function (call it exactly once). Throws
    * QueueFullError at once when `maxWaiting` callers already wait, QueueAbortedError if `signal`
    * fires (or `close` is called) before the turn comes.
    */
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (this.closed) return Promise.reject(new QueueAbortedError('the server is shutting down'));
     if (signal?.aborted) return Promise.reject(new QueueAbortedError('cancelled while queued'));
-    if (!this.running) {
-      this.running = true;
+    if (this.running < this.slots) {
+      this.running++;
       return Promise.resolve(this.releaser());
     }
     if (this.waiting.length >= this.maxWaiting)
@@ -77,7 +82,7 @@ export class GenerationQueue {
     });
   }
 
-  /** Refuses new callers and fails every waiting one (shutdown); the running holder keeps the lock. */
+  /** Refuses new callers and fails every waiting one (shutdown); running holders keep their slots. */
   close(): void {
     this.closed = true;
     for (const w of this.waiting.splice(0)) w.fail(new QueueAbortedError('the server is shutting down'));
@@ -90,7 +95,7 @@ export class GenerationQueue {
       released = true;
       const next = this.waiting.shift();
       if (next) next.grant(this.releaser());
-      else this.running = false;
+      else this.running--;
     };
   }
 }

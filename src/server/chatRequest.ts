@@ -1,7 +1,9 @@
 /**
  * Validation of `POST /v1/chat/completions` bodies into a normalized request. Known fields of the
- * wrong type or out of range are 400s naming the parameter; fields we do not use (user,
- * presence_penalty, ...) are accepted and ignored, as OpenAI-compatible servers commonly do.
+ * wrong type or out of range are 400s naming the parameter. Parameters that would change what the
+ * output means and that this server does not implement (tools, structured output, penalties,
+ * logit_bias) are refused with a 400 naming them, never silently ignored; harmless ones (user,
+ * metadata, store, ...) are accepted and ignored.
  */
 import { z } from 'zod';
 import type { ChatMessage } from '../engine/types.ts';
@@ -28,6 +30,8 @@ export interface ChatRequest {
   seed?: number;
   stop: string[];
   exit: ExitSetting;
+  /** OpenAI `logprobs`: undefined when off, else how many alternatives (`top_logprobs`, 0–20). */
+  logprobs?: number;
 }
 
 const TextPart = z.object({ type: z.literal('text'), text: z.string() });
@@ -53,6 +57,10 @@ const Body = z.object({
   seed: z.number().int().refine(Number.isSafeInteger, 'must be a safe integer').nullish(),
   n: z.literal(1).nullish(),
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
   lynx: z
     .union([
       z.literal(false),
@@ -91,6 +99,32 @@ function parseMessage(raw: unknown, i: number): ChatMessage {
   return { role: role === 'developer' ? 'system' : role, content: text };
 }
 
+/** Parameters that change what the output means and that this server refuses when they are set. */
+function refuseUnsupported(b: Record<string, unknown>): void {
+  const set = (v: unknown) =>
+    v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && v !== 'none';
+  for (const name of ['tools', 'tool_choice', 'functions', 'function_call', 'parallel_tool_calls'])
+    if (set(b[name]) && !(name === 'parallel_tool_calls' && b[name] === false))
+      throw badRequest(`'${name}': tool and function calling is not supported by this server.`, name);
+  const format = b.response_format as { type?: unknown } | null | undefined;
+  if (format != null && !(typeof format === 'object' && format.type === 'text'))
+    throw badRequest(
+      '\'response_format\': only {"type": "text"} is supported (no JSON mode or schemas).',
+      'response_format',
+    );
+  for (const name of ['frequency_penalty', 'presence_penalty'])
+    if (typeof b[name] === 'number' && b[name] !== 0)
+      throw badRequest(
+        `'${name}': repetition penalties are not supported by this server (send 0 or omit it).`,
+        name,
+      );
+  if (b.logit_bias != null && Object.keys(b.logit_bias as object).length > 0)
+    throw badRequest("'logit_bias' is not supported by this server.", 'logit_bias');
+  for (const name of ['audio', 'modalities', 'prediction', 'web_search_options'])
+    if (set(b[name]) && !(name === 'modalities' && JSON.stringify(b[name]) === '["text"]'))
+      throw badRequest(`'${name}' is not supported by this server.`, name);
+}
+
 /**
  * Validates a parsed JSON body; `contextSize` bounds max_tokens. Throws ApiError (400) on the first
  * problem found.
@@ -101,6 +135,9 @@ export function parseChatRequest(body: unknown, contextSize: number): ChatReques
   const parsed = Body.safeParse(body);
   if (!parsed.success) firstIssue(parsed.error);
   const b = parsed.data;
+  refuseUnsupported(body as Record<string, unknown>);
+  if (b.top_logprobs != null && b.logprobs !== true)
+    throw badRequest("'top_logprobs' needs 'logprobs': true.", 'top_logprobs');
   const messages = b.messages.map(parseMessage);
   if (!messages.some((m) => m.role === 'user'))
     throw badRequest("'messages' must contain at least one message with role 'user'.", 'messages');
@@ -137,5 +174,6 @@ export function parseChatRequest(body: unknown, contextSize: number): ChatReques
     seed: b.seed ?? undefined,
     stop: b.stop == null ? [] : typeof b.stop === 'string' ? [b.stop] : b.stop,
     exit,
+    ...(b.logprobs === true ? { logprobs: b.top_logprobs ?? 0 } : {}),
   };
 }

@@ -1,6 +1,10 @@
 /** The JSON objects of OpenAI's chat completion API that this server sends. */
-import type { ChatOutcome } from './ChatService.ts';
-import type { ReplyDelta } from './ReplyAssembler.ts';
+import type { ChatOutcome, LogprobEntry, ServiceDelta } from './ChatService.ts';
+
+/** OpenAI's `logprobs` field of a choice: null unless the request asked for logprobs. */
+function logprobsField(entries: LogprobEntry[] | undefined) {
+  return entries === undefined ? null : { content: entries, refusal: null };
+}
 
 /** `usage`: completion tokens count every decoded token (thinking, probe/trial and answer). */
 export function usageOf(o: ChatOutcome) {
@@ -32,7 +36,7 @@ export function completionObject(id: string, created: number, model: string, o: 
           reasoning_content: o.reasoning,
           refusal: null,
         },
-        logprobs: null,
+        logprobs: logprobsField(o.logprobs),
         finish_reason: o.finishReason,
       },
     ],
@@ -46,7 +50,7 @@ export function chunkObject(
   id: string,
   created: number,
   model: string,
-  delta: ReplyDelta & { role?: 'assistant' },
+  delta: ServiceDelta & { role?: 'assistant' },
   finishReason: string | null = null,
   extra: Record<string, unknown> = {},
 ) {
@@ -59,7 +63,7 @@ export function chunkObject(
     object: 'chat.completion.chunk' as const,
     created,
     model,
-    choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finishReason }],
+    choices: [{ index: 0, delta: d, logprobs: logprobsField(delta.logprobs), finish_reason: finishReason }],
     ...extra,
   };
 }

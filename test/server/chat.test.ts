@@ -196,6 +196,6 @@ describe('load', () => {
       expect(content).toBe(ANSWER);
     }
     expect(s.server.service.queue.waitingCount).toBe(0);
-    expect(s.server.service.queue.busy).toBe(false);
+    expect(s.server.service.queue.runningCount).toBe(0);
   });
 });

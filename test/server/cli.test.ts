@@ -42,6 +42,8 @@ const base: ServeOptions = {
   topP: 1,
   chatFormat: 'auto',
   shutdownTimeout: 2,
+  parallel: 2,
+  timeout: 600,
 };
 
 describe('serve startup', () => {

@@ -15,9 +15,10 @@ import { buildTestModel, type TestModelOptions } from '../../src/testing/testMod
 export async function loadEngine(
   opts: Partial<TestModelOptions> = {},
   contextSize = 1024,
+  engineOpts: { parallel?: number } = {},
 ): Promise<LlamaCppEngine> {
   const model = await buildTestModel({ kind: 'cycle', arch: 'qwen2', tokenizer: 'bpe', ...opts });
-  return LlamaCppEngine.load(model.path, { threads: 1, contextSize });
+  return LlamaCppEngine.load(model.path, { threads: 1, contextSize, gpu: 'off', ...engineOpts });
 }
 
 /**
@@ -62,11 +63,16 @@ export interface TestServer {
 /** Starts a server on 127.0.0.1, port 0. */
 export async function startServer(
   engine: LlamaCppEngine,
-  opts: Partial<ChatServiceOptions> & { apiKey?: string; bodyLimit?: number } = {},
+  opts: Partial<ChatServiceOptions> & {
+    apiKey?: string;
+    bodyLimit?: number;
+    log?: (line: string) => void;
+    requestTimeoutMs?: number;
+  } = {},
 ): Promise<TestServer> {
-  const { apiKey, bodyLimit, ...serviceOpts } = opts;
+  const { apiKey, bodyLimit, log, requestTimeoutMs, ...serviceOpts } = opts;
   const service = new ChatService({ engine, modelName: 'cycle', temperature: 0, ...serviceOpts });
-  const server = createServer({ service, apiKey, bodyLimit });
+  const server = createServer({ service, apiKey, bodyLimit, log, requestTimeoutMs });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   const client = new OpenAI({
     baseURL: `${url}/v1`,

@@ -218,7 +218,7 @@ describe('queue, cancellation, shutdown (a model that thinks until stopped)', ()
       const r = await s.client.chat.completions.create({ ...ok, max_tokens: 20 });
       expect(r.usage?.completion_tokens).toBe(20);
       expect(performance.now() - t0).toBeLessThan(5000);
-      expect(s.server.service.queue.busy).toBe(false);
+      expect(s.server.service.queue.runningCount).toBe(0);
     } finally {
       await s.close();
     }
@@ -227,7 +227,7 @@ describe('queue, cancellation, shutdown (a model that thinks until stopped)', ()
   it('graceful shutdown: a running request finishes, later connections are refused', async () => {
     const s = await startServer(cycle);
     const pending = s.client.chat.completions.create(ok);
-    await until(() => s.server.service.queue.busy);
+    await until(() => s.server.service.queue.runningCount > 0);
     await s.server.close({ timeoutMs: 10_000 });
     const r = await pending;
     expect(r.choices[0].message.content).toBe('Final Answer: \\boxed{4}');

@@ -24,11 +24,11 @@ describe('GenerationQueue', () => {
     r0(); // a second release is a no-op
     const r1 = await p1;
     expect(order).toEqual([1]);
-    expect(q.busy).toBe(true);
+    expect(q.runningCount).toBe(1);
     r1();
     (await p2)();
     expect(order).toEqual([1, 2]);
-    expect(q.busy).toBe(false);
+    expect(q.runningCount).toBe(0);
   });
 
   it('a waiter whose signal fires leaves the line; close fails the rest', async () => {
@@ -44,7 +44,7 @@ describe('GenerationQueue', () => {
     await expect(stays).rejects.toBeInstanceOf(QueueAbortedError);
     await expect(q.acquire()).rejects.toBeInstanceOf(QueueAbortedError);
     r0();
-    expect(q.busy).toBe(false);
+    expect(q.runningCount).toBe(0);
   });
 });
 

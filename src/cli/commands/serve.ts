@@ -19,6 +19,7 @@ import {
   lynxLevelFromFlags,
   lynxLevelOptions,
   numberOption,
+  parallelOption,
   threadsOption,
 } from '../options.ts';
 
@@ -33,6 +34,8 @@ export interface ServeOptions extends EngineCommandOptions {
   port: number;
   apiKey?: string;
   maxQueue: number;
+  parallel: number;
+  timeout: number;
   modelName?: string;
   temperature: number;
   topP: number;
@@ -55,6 +58,7 @@ export async function startServe(o: ServeOptions, log: (line: string) => void): 
     contextSize: o.contextSize,
     chatFormat: o.chatFormat,
     gpu: o.gpu,
+    parallel: o.parallel,
   });
   try {
     if (engine.chatFormat === undefined)
@@ -72,10 +76,15 @@ export async function startServe(o: ServeOptions, log: (line: string) => void): 
       temperature: o.temperature,
       topP: o.topP,
     });
-    const server = createServer({ service, apiKey: o.apiKey ?? process.env.LYNX_API_KEY });
+    const server = createServer({
+      service,
+      apiKey: o.apiKey ?? process.env.LYNX_API_KEY,
+      log,
+      requestTimeoutMs: o.timeout * 1000,
+    });
     const url = await server.listen({ host: o.host, port: o.port });
     log(
-      `[serve] model ${service.modelName} (${engine.info.architecture}, context ${engine.info.contextSize})`,
+      `[serve] model ${service.modelName} (${engine.info.architecture}, context ${engine.info.contextSize}, ${engine.device})`,
     );
     log(
       bundle
@@ -83,7 +92,7 @@ export async function startServe(o: ServeOptions, log: (line: string) => void): 
         : '[serve] no --bundle: early exit is OFF (plain reasoning)',
     );
     if (o.apiKey ?? process.env.LYNX_API_KEY) log('[serve] API key required (Authorization: Bearer ...)');
-    log(`[serve] listening on ${url}/v1 (max queue ${o.maxQueue})`);
+    log(`[serve] listening on ${url}/v1 (${o.parallel} requests at once, ${o.maxQueue} more may wait)`);
     return {
       url,
       async stop() {
@@ -118,9 +127,16 @@ export function register(program: Command): void {
     .option('--api-key <key>', 'require Authorization: Bearer KEY (default: $LYNX_API_KEY if set)')
     .option(
       '--max-queue <n>',
-      'requests allowed to wait for the engine; more get 429',
+      'requests allowed to wait for a slot; more get 429 with Retry-After',
       numberOption('max-queue', { integer: true, min: 0 }),
       16,
+    )
+    .addOption(parallelOption(4, 'requests'))
+    .option(
+      '--timeout <s>',
+      'seconds a request may run before it is cancelled (504)',
+      numberOption('timeout', { min: 0, open: true }),
+      600,
     )
     .addOption(contextSizeOption())
     .addOption(threadsOption())

@@ -25,7 +25,7 @@ import {
 } from '../sampler.ts';
 import type { AppendOptions, Mark, SampleOptions, Session, StepHint, StepResult } from '../types.ts';
 import type { DecodeScheduler } from './DecodeScheduler.ts';
-import { type NativeContext, type NativeSampler, SELECTED_ONLY, topFilter } from './internals.ts';
+import { type NativeContext, type NativeSampler, topFilter } from './internals.ts';
 
 /** How a session reads the next-token distribution (see the file comment). */
 export type DistributionMode = 'full' | 'top';
@@ -217,26 +217,16 @@ export class LlamaCppSession implements Session {
       if (!flat || weight === undefined) throw new Error('llama.cpp returned no logits');
       return this.topDistribution(flat, flat[1] + Math.log(weight));
     }
-    // Large vocabulary: the greedy chain gives the max logit and the weight over the vocabulary;
-    // the top-k chain (temperature 1 leaves logits as they are) the candidates, partially sorted.
-    const [, , , sel, weight] = await native.sampleToken(
-      index,
-      this.greedySampler,
-      false,
-      false,
-      SELECTED_ONLY,
-      true,
-    );
-    const [, , , flat] = await native.sampleToken(
-      index,
-      this.topSampler,
-      false,
-      false,
-      topFilter(this.host.candidates),
-      false,
-    );
-    if (!sel || !flat || weight === undefined) throw new Error('llama.cpp returned no logits');
-    return this.topDistribution(flat, sel[1] + Math.log(weight));
+    // Large vocabulary, two calls that run side by side on libuv's pool: the greedy chain keeps
+    // every candidate, so its weight Σ exp(l − max) is over the whole vocabulary (asked for alone,
+    // so the addon neither sorts nor copies the vocabulary); the top-k chain's partial sort gives the
+    // candidates, the first of which is the max (temperature 1 leaves the logits as they are).
+    const [[, , , , weight], [, , , flat]] = await Promise.all([
+      native.sampleToken(index, this.greedySampler, false, false, false, true),
+      native.sampleToken(index, this.topSampler, false, false, topFilter(this.host.candidates), false),
+    ]);
+    if (!flat || weight === undefined) throw new Error('llama.cpp returned no logits');
+    return this.topDistribution(flat, flat[1] + Math.log(weight));
   }
 
   private topDistribution(flat: number[], logZ: number): NextTokenDistribution {

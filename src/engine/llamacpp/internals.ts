@@ -121,9 +121,6 @@ export function readLastHiddenState(native: NativeContext): Float32Array {
   return Float32Array.from(native.getEmbedding(1));
 }
 
-/** Logits filter asking for nothing but the chosen token's logit (no sort of the vocabulary). */
-export const SELECTED_ONLY: LogitsFilter = [[], false, false, true, 0];
-
 /** Logits filter asking for the `k` largest logits (the addon sorts every candidate). */
 export function topFilter(k: number): LogitsFilter {
   return [[], false, false, false, k];
