@@ -21,8 +21,9 @@ import { forcedExit } from '../reason/forcedExit.ts';
 import { concatFeatures } from '../reason/policies/lynx.ts';
 import { runReasoning } from '../reason/runReasoning.ts';
 import { CONTINUE, type ExitPolicy, type ReasoningTrace } from '../reason/types.ts';
-import { EventsWriter, type NewEvent } from './events.ts';
+import { EventsWriter, type NewEvent, type NewRollout } from './events.ts';
 import { engineFingerprint } from './fingerprint.ts';
+import { runOrdered } from './orderedPool.ts';
 import type { WorkProblem } from './problems.ts';
 
 /** Options of `collectEvents`. */
@@ -55,6 +56,11 @@ export interface CollectOptions {
   onRollout?: (p: CollectProgress) => void;
   /** Stops between rollouts; what is written stays complete. */
   signal?: AbortSignal;
+  /**
+   * Rollouts run side by side (default 1); they are written in the serial order, so the store is
+   * the same as a serial run's. The engine should allow as many sessions (`info.maxSessions`).
+   */
+  parallel?: number;
 }
 
 /** Progress after one rollout. */
@@ -260,42 +266,42 @@ export async function collectEvents(
     seconds: 0,
     aborted: false,
   };
+  const jobs = problems.flatMap((problem) => Array.from({ length: o.samples }, (_, s) => ({ problem, s })));
+  let done = 0;
   try {
-    let done = 0;
-    for (const problem of problems) {
-      for (let s = 0; s < o.samples; s++) {
-        if (o.signal?.aborted) {
-          summary.aborted = true;
-          return summary;
-        }
+    await runOrdered(jobs, {
+      parallel: o.parallel ?? 1,
+      stop: () => {
+        if (o.signal?.aborted) summary.aborted = true;
+        return summary.aborted;
+      },
+      run: async ({ problem, s }) =>
+        writer.has(problem.task, problem.id, s)
+          ? null
+          : collectRollout(engine, problem, s, o, exitCue, exitCueTokens, summary),
+      onResult: ({ problem, s }, rollout) => {
         done++;
-        if (writer.has(problem.task, problem.id, s)) {
-          summary.rolloutsSkipped++;
-          o.onRollout?.({
-            done,
-            total: summary.rolloutsTotal,
-            skipped: true,
-            problemId: problem.id,
-            rollout: s,
-            events: 0,
-            rows: writer.rows,
-          });
-          continue;
+        let events = 0;
+        if (rollout === null) summary.rolloutsSkipped++;
+        else {
+          writer.appendRollout(rollout.events, rollout.meta);
+          summary.rolloutsWritten++;
+          summary.events += rollout.events.length;
+          for (const e of rollout.events) summary.positives += e.label;
+          events = rollout.events.length;
         }
-        const written = await collectRollout(engine, problem, s, o, exitCue, exitCueTokens, writer, summary);
-        summary.rolloutsWritten++;
         summary.rows = writer.rows;
         o.onRollout?.({
           done,
           total: summary.rolloutsTotal,
-          skipped: false,
+          skipped: rollout === null,
           problemId: problem.id,
           rollout: s,
-          events: written,
+          events,
           rows: writer.rows,
         });
-      }
-    }
+      },
+    });
     return summary;
   } finally {
     writer.close();
@@ -304,7 +310,7 @@ export async function collectEvents(
   }
 }
 
-/** Runs, labels and writes one rollout; returns the number of events written. */
+/** Runs and labels one rollout (the caller writes it, in order). */
 async function collectRollout(
   engine: Engine,
   problem: WorkProblem,
@@ -312,9 +318,8 @@ async function collectRollout(
   o: CollectOptions,
   exitCue: string,
   exitCueTokens: number[],
-  writer: EventsWriter,
   summary: CollectSummary,
-): Promise<number> {
+): Promise<{ events: NewEvent[]; meta: NewRollout }> {
   const seed = rolloutSeed(o.seed, problem.task, problem.id, sample);
   const prompt = engine.tokenize(engine.formatChat(problem.messages), { special: true });
   const pending: PendingEvent[] = [];
@@ -343,7 +348,7 @@ async function collectRollout(
     rolloutTokens: generated.length,
     rolloutThinkingTokens: trace.counts.thinking,
   }));
-  writer.appendRollout(events, {
+  const meta: NewRollout = {
     task: problem.task,
     problemId: problem.id,
     rollout: sample,
@@ -355,8 +360,6 @@ async function collectRollout(
     answer: trace.answerText,
     correct: trace.answerText.length > 0 && gradeAnswer(problem.kind, trace.answerText, problem.gold),
     gold: problem.gold,
-  });
-  summary.events += events.length;
-  for (const e of events) summary.positives += e.label;
-  return events.length;
+  };
+  return { events, meta };
 }

@@ -108,8 +108,8 @@ describe('collect', () => {
     }
   });
 
-  it('resumes after being killed mid-run: the final store equals an uninterrupted run exactly', async () => {
-    const args = (out: string) => [
+  it('resumes after being killed mid-run (3 rollouts at a time): the final store equals an uninterrupted serial run exactly', async () => {
+    const args = (out: string, parallel = '1') => [
       'collect',
       '--model',
       cycle.path,
@@ -130,6 +130,8 @@ describe('collect', () => {
       '--context-size',
       '512',
       '--no-progress',
+      '--parallel',
+      parallel,
       '--out',
       out,
     ];
@@ -145,7 +147,7 @@ describe('collect', () => {
     expect(await quietMain(args(reference))).toBe(0);
 
     const killed = path.join(dir, 'killed');
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/lynx-exit.mjs'), ...args(killed)], {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/lynx-exit.mjs'), ...args(killed, '3')], {
       cwd: repoRoot,
       stdio: 'ignore',
     });
@@ -162,7 +164,7 @@ describe('collect', () => {
     expect(partial.rollouts.length).toBeGreaterThanOrEqual(2);
     expect(partial.rollouts.length).toBeLessThan(full.rollouts.length); // really interrupted
 
-    expect(await quietMain(args(killed))).toBe(0);
+    expect(await quietMain(args(killed, '3'))).toBe(0);
     const a = eventsPaths(reference);
     const b = eventsPaths(killed);
     expect(readFileSync(b.jsonl).equals(readFileSync(a.jsonl))).toBe(true);

@@ -249,6 +249,7 @@ describe('eval command', () => {
         contextSize: 1024,
         chatFormat: 'auto',
         progress: true,
+        parallel: 1,
       },
       (t) => out.push(t),
       (t) => err.push(t),

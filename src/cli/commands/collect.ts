@@ -17,6 +17,7 @@ import {
   gpuOption,
   numberListOption,
   numberOption,
+  parallelOption,
   threadsOption,
   topKOption,
 } from '../options.ts';
@@ -43,6 +44,7 @@ export interface CollectCommandOptions extends EngineCommandOptions {
   syntheticNoCue: boolean;
   out: string;
   progress: boolean;
+  parallel: number;
 }
 
 function parseSlice(value: string): 'train' | 'calib' | 'all' {
@@ -86,6 +88,7 @@ export async function runCollect(
     seed: o.seed,
     chatFormat: o.chatFormat,
     gpu: o.gpu,
+    parallel: o.parallel,
   });
   const progress = new ProgressReporter('collect', o.progress && process.stderr.isTTY === true, err);
   const abort = new AbortController();
@@ -111,6 +114,7 @@ export async function runCollect(
       exitCue: o.exitCue,
       syntheticNoCue: o.syntheticNoCue,
       signal: abort.signal,
+      parallel: o.parallel,
       settings: {
         dataset: o.dataset,
         // Effective values, so naming a default explicitly on a rerun still continues the store.
@@ -208,6 +212,7 @@ export function register(program: Command): void {
     .option('--synthetic-no-cue', "LYNX's fallback: one event at 70% of a rollout that has no cue", false)
     .addOption(threadsOption())
     .addOption(gpuOption())
+    .addOption(parallelOption(1, 'rollouts'))
     .addOption(contextSizeOption())
     .addOption(chatFormatOption())
     .option('--no-progress', 'no progress output')

@@ -14,6 +14,7 @@ import {
   gpuOption,
   numberListOption,
   numberOption,
+  parallelOption,
   threadsOption,
   topKOption,
 } from '../options.ts';
@@ -39,6 +40,7 @@ export interface EvalCommandOptions extends EngineCommandOptions {
   reportTraces: number;
   out: string;
   progress: boolean;
+  parallel: number;
 }
 
 function listOf(name: string, text: string): string[] {
@@ -85,6 +87,7 @@ export async function runEvalCommand(
       topP: o.topP,
       topK: o.topK,
       labels: o.labels,
+      parallel: o.parallel,
       out: o.out,
       dataDir: o.dataDir,
       reportTraces: o.reportTraces,
@@ -175,6 +178,7 @@ export function register(program: Command): void {
     )
     .addOption(threadsOption())
     .addOption(gpuOption())
+    .addOption(parallelOption(1, 'runs'))
     .addOption(contextSizeOption())
     .addOption(chatFormatOption())
     .option('--no-progress', 'no progress output')

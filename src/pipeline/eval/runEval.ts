@@ -17,6 +17,7 @@ import type { ExitPolicy, PolicyDefaults } from '../../reason/types.ts';
 import { isTestbedTask, TESTBED_TASK_NAMES } from '../../tasks/testbedTasks.ts';
 import { isTaskName, TASK_NAMES } from '../../tasks/types.ts';
 import { engineFingerprint } from '../fingerprint.ts';
+import { runOrdered } from '../orderedPool.ts';
 import { loadProblems, type WorkProblem } from '../problems.ts';
 import { renderReport } from '../report/renderReport.ts';
 import { cueLabelPolicy } from './labelsPolicy.ts';
@@ -58,6 +59,12 @@ export interface EvalOptions {
   answerMaxTokens?: number;
   topP?: number;
   topK?: number;
+  /**
+   * Runs decoded side by side (default 1), written in plan order, so the rows are those of a serial
+   * run (wall-clock columns then measure runs under shared load). A model path is loaded with as
+   * many sessions.
+   */
+  parallel?: number;
   /** Run the cue-label pass (needed for the premature-exit rate and the trace viewer's labels). Default true. */
   labels?: boolean;
   /** Output folder: results.jsonl, summary.json, report.html, meta.json. */
@@ -165,6 +172,15 @@ function checkMeta(file: string, meta: Record<string, unknown>): void {
   writeFileSync(file, `${JSON.stringify(meta, null, 2)}\n`);
 }
 
+/** One method's run of an instance, as the plan lists it. */
+interface PlannedRun {
+  label: string;
+  method: string;
+  options: MethodSpec['options'];
+  kind: EvalRow['kind'];
+  policy: () => ExitPolicy;
+}
+
 /** Runs an eval (see the module comment). */
 export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const started = performance.now();
@@ -174,7 +190,10 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   if (new Set(names).size !== names.length)
     throw new UserError(`eval: a dataset is listed twice (${names.join(', ')})`);
   const owned = typeof o.model === 'string';
-  const engine = typeof o.model === 'string' ? await LlamaCppEngine.load(o.model, o.engineOptions) : o.model;
+  const engine =
+    typeof o.model === 'string'
+      ? await LlamaCppEngine.load(o.model, { parallel: o.parallel ?? 1, ...o.engineOptions })
+      : o.model;
   try {
     const bundle =
       typeof o.bundle === 'string'
@@ -211,98 +230,106 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     let skipped = 0;
     let aborted = false;
     const planKeys = new Set<string>();
-    try {
-      outer: for (const d of datasets) {
-        for (const temperature of o.temperatures) {
-          for (const seed of o.seeds) {
-            for (const problem of d.problems) {
-              const sampleSeed = evalSampleSeed(seed, d.name, problem.id);
-              const runs: {
-                label: string;
-                method: string;
-                options: MethodSpec['options'];
-                kind: EvalRow['kind'];
-                policy: () => ExitPolicy;
-              }[] = [];
-              if (withLabels) {
-                runs.push({
-                  label: LABELS_ROW,
-                  method: 'labels',
-                  options: {},
-                  kind: 'labels',
-                  policy: () => cueLabelPolicy(problem.kind, problem.gold, labelDefaults),
-                });
-              }
-              o.methods.forEach((m, i) => {
-                runs.push({
-                  label: m.label,
-                  method: m.name,
-                  options: m.options,
-                  kind: 'run',
-                  policy: () => factories[i](problem),
-                });
+    interface Job {
+      d: (typeof datasets)[number];
+      problem: WorkProblem;
+      temperature: number;
+      seed: number;
+      sampleSeed: number;
+      run: PlannedRun;
+      key: string;
+    }
+    const jobs: Job[] = [];
+    for (const d of datasets)
+      for (const temperature of o.temperatures)
+        for (const seed of o.seeds)
+          for (const problem of d.problems) {
+            const sampleSeed = evalSampleSeed(seed, d.name, problem.id);
+            const runs: PlannedRun[] = [];
+            if (withLabels) {
+              runs.push({
+                label: LABELS_ROW,
+                method: 'labels',
+                options: {},
+                kind: 'labels',
+                policy: () => cueLabelPolicy(problem.kind, problem.gold, labelDefaults),
               });
-              for (const run of runs) {
-                const key = rowKey({
-                  label: run.label,
-                  dataset: d.name,
-                  problemId: problem.id,
-                  temperature,
-                  seed,
-                });
-                planKeys.add(key);
-                if (o.signal?.aborted) {
-                  aborted = true;
-                  break outer;
-                }
-                done++;
-                const skip = store.has(key);
-                if (!skip) {
-                  const trace = await runReasoning(
-                    engine,
-                    engine.formatChat(problem.messages),
-                    run.policy(),
-                    {
-                      sample: { temperature, topP: o.topP ?? 0.95, topK: o.topK ?? 0, seed: sampleSeed },
-                      maxTokens: o.maxTokens,
-                      answerMaxTokens: o.answerMaxTokens ?? 64,
-                      signal: o.signal,
-                    },
-                  );
-                  // A run cut short by the signal is not a result; it is redone next time.
-                  if (trace.exit.reason === 'aborted' || trace.finish === 'aborted') {
-                    aborted = true;
-                    break outer;
-                  }
-                  store.append(
-                    traceToRow(engine, trace, {
-                      kind: run.kind,
-                      method: run.method,
-                      label: run.label,
-                      options: run.options,
-                      dataset: d.name,
-                      problem,
-                      temperature,
-                      seed,
-                      sampleSeed,
-                    }),
-                  );
-                  written++;
-                } else skipped++;
-                o.onProgress?.({
-                  done,
-                  total,
-                  skipped: skip,
-                  label: run.label,
-                  dataset: d.name,
-                  problemId: problem.id,
-                  written,
-                });
-              }
+            }
+            o.methods.forEach((m, i) => {
+              runs.push({
+                label: m.label,
+                method: m.name,
+                options: m.options,
+                kind: 'run',
+                policy: () => factories[i](problem),
+              });
+            });
+            for (const run of runs) {
+              const key = rowKey({
+                label: run.label,
+                dataset: d.name,
+                problemId: problem.id,
+                temperature,
+                seed,
+              });
+              planKeys.add(key);
+              jobs.push({ d, problem, temperature, seed, sampleSeed, run, key });
             }
           }
-        }
-      }
+    try {
+      // Runs go side by side (--parallel) and are written in plan order: the same file as a serial run.
+      await runOrdered(jobs, {
+        parallel: o.parallel ?? 1,
+        stop: () => aborted || (o.signal?.aborted ?? false),
+        run: async (job) => {
+          if (store.has(job.key)) return null;
+          return runReasoning(engine, engine.formatChat(job.problem.messages), job.run.policy(), {
+            sample: {
+              temperature: job.temperature,
+              topP: o.topP ?? 0.95,
+              topK: o.topK ?? 0,
+              seed: job.sampleSeed,
+            },
+            maxTokens: o.maxTokens,
+            answerMaxTokens: o.answerMaxTokens ?? 64,
+            signal: o.signal,
+          });
+        },
+        onResult: (job, trace) => {
+          // A run cut short by the signal is not a result; it (and every later one) is redone next time.
+          if (aborted || (trace && (trace.exit.reason === 'aborted' || trace.finish === 'aborted'))) {
+            aborted = true;
+            return;
+          }
+          done++;
+          if (trace) {
+            store.append(
+              traceToRow(engine, trace, {
+                kind: job.run.kind,
+                method: job.run.method,
+                label: job.run.label,
+                options: job.run.options,
+                dataset: job.d.name,
+                problem: job.problem,
+                temperature: job.temperature,
+                seed: job.seed,
+                sampleSeed: job.sampleSeed,
+              }),
+            );
+            written++;
+          } else skipped++;
+          o.onProgress?.({
+            done,
+            total,
+            skipped: trace === null,
+            label: job.run.label,
+            dataset: job.d.name,
+            problemId: job.problem.id,
+            written,
+          });
+        },
+      });
+      if (o.signal?.aborted) aborted = true;
     } finally {
       store.close();
     }
