@@ -1,89 +1,247 @@
 /**
- * Server load benchmark on loopback: concurrent clients post chat completions to an in-process
- * `lynx-exit` server on the tiny cycle test model, with LYNX exit on (a test bundle that exits at
- * the first cue) and off, in one run. Reports requests/s, p50/p99 latency and tokens per request,
- * and the on/off ratios. Bounded: at most REQUESTS requests and TIME_CAP_MS per mode.
+ * Server benchmark on loopback, in one run, configurations interleaved round by round:
+ *
+ * 1. The testbed model with its shipped bundle, held-out `arith` problems: an in-process
+ *    `lynx-exit` server (8 slots) at concurrency 1, 4 and 8 with LYNX on (δ 0.2) and off, and plain
+ *    node-llama-cpp decoding the same prompts with the same number of sequences in one context (no
+ *    HTTP, vanilla). Completed requests/s, aggregate tok/s, p50/p95 latency and accuracy per cell.
+ * 2. The random 1.5B-shaped model (LYNX off, fixed 12-token replies): the server at concurrency 1
+ *    and 8, aggregate tok/s and p50 latency (LYNX_BENCH_SKIP_LARGE=1 skips it).
+ * Each figure is the median over rounds, with min and max.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getLlama, LlamaLogLevel, type LlamaModel, type Token } from 'node-llama-cpp';
 import OpenAI from 'openai';
-import { exitHappyBundle, loadEngine, QUESTION, startServer } from '../test/server/helpers.ts';
+import { gradeAnswer } from '../src/answers/grade.ts';
+import { loadBundle } from '../src/bundle/io.ts';
+import { LlamaCppEngine } from '../src/engine/llamacpp/LlamaCppEngine.ts';
+import { loadProblems, type WorkProblem } from '../src/pipeline/problems.ts';
+import { ChatService } from '../src/server/ChatService.ts';
+import { createServer } from '../src/server/server.ts';
+import { buildBenchModel } from '../src/testing/testModels.ts';
+import { formatSpread, type Spread, spread } from './lib/stats.ts';
 
-const CLIENTS = 8;
-const REQUESTS = 96;
-const TIME_CAP_MS = 30_000;
+const SAMPLE = { temperature: 0.6, topP: 0.95 };
 
-interface ModeResult {
+interface Block {
   requests: number;
   seconds: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
+  tokens: number;
+  correct: number;
+  latencies: number[];
+}
+
+interface Cell {
+  requestsPerSecond: Spread;
+  tokensPerSecond: Spread;
+  p50Ms: Spread;
+  p95Ms: Spread;
+  accuracy: number;
   meanCompletionTokens: number;
 }
 
-function quantile(sorted: number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i];
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
 }
 
-async function load(client: OpenAI, lynx: false | undefined): Promise<ModeResult> {
-  const latencies: number[] = [];
-  let tokens = 0;
-  let issued = 0;
+/** `concurrency` workers take the jobs in order; returns the block's totals. */
+async function block<J>(
+  jobs: readonly J[],
+  concurrency: number,
+  one: (job: J, i: number) => Promise<{ tokens: number; correct: boolean }>,
+): Promise<Block> {
+  let next = 0;
+  const b: Block = { requests: 0, seconds: 0, tokens: 0, correct: 0, latencies: [] };
   const t0 = performance.now();
-  const worker = async () => {
-    while (issued < REQUESTS && performance.now() - t0 < TIME_CAP_MS) {
-      issued++;
-      const t = performance.now();
-      const r = await client.chat.completions.create({ model: 'cycle', messages: QUESTION, lynx } as never);
-      latencies.push(performance.now() - t);
-      tokens += (r as OpenAI.Chat.ChatCompletion).usage?.completion_tokens ?? 0;
-    }
-  };
-  await Promise.all(Array.from({ length: CLIENTS }, worker));
-  const seconds = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        const t = performance.now();
+        const r = await one(jobs[i], i);
+        b.latencies.push(performance.now() - t);
+        b.requests++;
+        b.tokens += r.tokens;
+        if (r.correct) b.correct++;
+      }
+    }),
+  );
+  b.seconds = (performance.now() - t0) / 1000;
+  return b;
+}
+
+function cell(blocks: Block[]): Cell {
+  const requests = blocks.reduce((n, b) => n + b.requests, 0);
   return {
-    requests: latencies.length,
-    seconds,
-    requestsPerSecond: latencies.length / seconds,
-    p50Ms: quantile(latencies, 0.5),
-    p99Ms: quantile(latencies, 0.99),
-    meanCompletionTokens: tokens / latencies.length,
+    requestsPerSecond: spread(blocks.map((b) => b.requests / b.seconds)),
+    tokensPerSecond: spread(blocks.map((b) => b.tokens / b.seconds)),
+    p50Ms: spread(blocks.map((b) => quantile(b.latencies, 0.5))),
+    p95Ms: spread(blocks.map((b) => quantile(b.latencies, 0.95))),
+    accuracy: blocks.reduce((n, b) => n + b.correct, 0) / requests,
+    meanCompletionTokens: blocks.reduce((n, b) => n + b.tokens, 0) / requests,
   };
 }
 
-/** Runs the benchmark; returns both modes and the on/off ratios. */
-export async function run(): Promise<Record<string, unknown>> {
-  const engine = await loadEngine();
-  const s = await startServer(engine, {
-    bundle: exitHappyBundle(engine),
-    defaultLevel: { delta: 0.1 },
-    maxQueue: CLIENTS,
+/** Plain node-llama-cpp: one context with `sequences` sequences, its own sampler, vanilla decoding. */
+async function plainRunner(model: LlamaModel, engine: LlamaCppEngine, sequences: number, maxTokens: number) {
+  const ctx = await model.createContext({ contextSize: 1024, threads: engine.threads, sequences });
+  const free = Array.from({ length: sequences }, () => ctx.getSequence());
+  return {
+    async one(p: WorkProblem, seed: number) {
+      const seq = free.pop();
+      if (!seq) throw new Error('no free sequence');
+      try {
+        await seq.clearHistory();
+        const prompt = engine.promptTokens(engine.formatChat(p.messages));
+        const out: number[] = [];
+        for await (const t of seq.evaluate(prompt as Token[], { ...SAMPLE, seed })) {
+          if (engine.isEog(t)) break;
+          out.push(t);
+          if (out.length >= maxTokens) break;
+        }
+        return { tokens: out.length, correct: gradeAnswer(p.kind, engine.detokenize(out), p.gold) };
+      } finally {
+        free.push(seq);
+      }
+    },
+    dispose: () => ctx.dispose(),
+  };
+}
+
+async function testbedPart(rounds: number, perBlock: number) {
+  const engine = await LlamaCppEngine.load('models/testbed.gguf', {
+    contextSize: 1024,
+    gpu: 'off',
+    parallel: 8,
   });
+  const bundle = await loadBundle('models/testbed.lynx.json');
+  const service = new ChatService({
+    engine,
+    modelName: 'testbed',
+    bundle,
+    defaultLevel: { delta: 0.2 },
+    maxQueue: 64,
+  });
+  const server = createServer({ service });
+  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'none', maxRetries: 0, timeout: 600_000 });
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: 'models/testbed.gguf', gpuLayers: 0 });
+  const problems = loadProblems({ dataset: 'testbed-arith', split: 'heldout', limit: rounds * perBlock });
+  const maxTokens = 640;
+  const viaServer = (lynx: boolean) => async (p: WorkProblem, seed: number) => {
+    const r = (await client.chat.completions.create({
+      model: 'testbed',
+      messages: p.messages,
+      max_tokens: maxTokens,
+      seed,
+      ...SAMPLE,
+      ...(lynx ? {} : { lynx: false }),
+    } as never)) as OpenAI.Chat.ChatCompletion;
+    const m = r.choices[0].message as { content: string | null };
+    return { tokens: r.usage?.completion_tokens ?? 0, correct: gradeAnswer(p.kind, m.content ?? '', p.gold) };
+  };
+  const results: Record<string, Record<string, Cell>> = {};
   try {
-    const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'none', maxRetries: 0 });
-    for (let i = 0; i < 4; i++) await client.chat.completions.create({ model: 'cycle', messages: QUESTION });
-    const off = await load(client, false);
-    const on = await load(client, undefined);
-    const ratios = {
-      requestsPerSecond: on.requestsPerSecond / off.requestsPerSecond,
-      p50: on.p50Ms / off.p50Ms,
-      p99: on.p99Ms / off.p99Ms,
-      completionTokens: on.meanCompletionTokens / off.meanCompletionTokens,
-    };
-    const fmt = (m: ModeResult) =>
-      `${m.requests} req in ${m.seconds.toFixed(2)} s: ${m.requestsPerSecond.toFixed(1)} req/s, p50 ${m.p50Ms.toFixed(0)} ms, p99 ${m.p99Ms.toFixed(0)} ms, ${m.meanCompletionTokens.toFixed(1)} completion tok/req`;
-    console.log(
-      `model: tiny cycle test model (qwen2, 2 layers, dim 64), llama.cpp CPU, 1 thread; ${CLIENTS} clients`,
-    );
-    console.log(`exit off: ${fmt(off)}`);
-    console.log(`exit on:  ${fmt(on)}`);
-    console.log(
-      `on/off: req/s ×${ratios.requestsPerSecond.toFixed(2)}, p50 ×${ratios.p50.toFixed(2)}, p99 ×${ratios.p99.toFixed(2)}, tokens ×${ratios.completionTokens.toFixed(2)}`,
-    );
-    return { model: 'cycle test model (qwen2 2x64)', clients: CLIENTS, exitOff: off, exitOn: on, ratios };
+    await viaServer(true)(problems[0], 0); // warm-up
+    for (const c of [1, 4, 8]) {
+      const plain = await plainRunner(model, engine, c, maxTokens);
+      const blocks: Record<string, Block[]> = { lynxOn: [], lynxOff: [], plain: [] };
+      for (let r = 0; r < rounds; r++) {
+        // The same problems and seeds for every configuration of a round; their order rotates.
+        const jobs = problems.slice(r * perBlock, (r + 1) * perBlock);
+        const order = ['lynxOn', 'lynxOff', 'plain'];
+        for (let k = 0; k < r % 3; k++) order.push(order.shift() as string);
+        for (const which of order) {
+          const one =
+            which === 'plain'
+              ? (p: WorkProblem, i: number) => plain.one(p, r * perBlock + i)
+              : (p: WorkProblem, i: number) => viaServer(which === 'lynxOn')(p, r * perBlock + i);
+          blocks[which].push(await block(jobs, c, one));
+        }
+      }
+      await plain.dispose();
+      results[`concurrency ${c}`] = {
+        lynxOn: cell(blocks.lynxOn),
+        lynxOff: cell(blocks.lynxOff),
+        plain: cell(blocks.plain),
+      };
+      const x = results[`concurrency ${c}`];
+      const line = (name: string, m: Cell) =>
+        `    ${name.padEnd(24)} ${formatSpread(m.requestsPerSecond, 2)} req/s, ${formatSpread(m.tokensPerSecond, 0)} tok/s, ` +
+        `p50 ${formatSpread(m.p50Ms, 0)} ms, p95 ${formatSpread(m.p95Ms, 0)} ms, accuracy ${(100 * m.accuracy).toFixed(1)}%, ${m.meanCompletionTokens.toFixed(0)} tok/req`;
+      console.log(
+        `  concurrency ${c}:\n${line('lynx-exit, LYNX δ 0.2', x.lynxOn)}\n${line('lynx-exit, LYNX off', x.lynxOff)}\n${line('plain node-llama-cpp', x.plain)}\n` +
+          `    req/s LYNX on ÷ off ${(x.lynxOn.requestsPerSecond.median / x.lynxOff.requestsPerSecond.median).toFixed(2)}, ` +
+          `LYNX on ÷ plain ${(x.lynxOn.requestsPerSecond.median / x.plain.requestsPerSecond.median).toFixed(2)}`,
+      );
+    }
   } finally {
-    await s.close();
+    await server.close({ timeoutMs: 1000 });
+    await model.dispose();
     await engine.dispose();
   }
+  return results;
+}
+
+async function largePart(rounds: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'lynx-bench-server-'));
+  try {
+    const big = await buildBenchModel('1.5b', { dir });
+    const engine = await LlamaCppEngine.load(big.path, {
+      contextSize: 512,
+      gpu: 'off',
+      parallel: 8,
+      chatFormat: 'chatml-think',
+    });
+    const service = new ChatService({ engine, modelName: 'big', maxQueue: 64 });
+    const server = createServer({ service });
+    const url = await server.listen({ host: '127.0.0.1', port: 0 });
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'none', maxRetries: 0, timeout: 600_000 });
+    const ask = async (_: number, i: number) => {
+      const r = (await client.chat.completions.create({
+        model: 'big',
+        messages: [{ role: 'user', content: ' so the answer is four' }],
+        max_tokens: 12,
+        seed: i,
+      } as never)) as OpenAI.Chat.ChatCompletion;
+      return { tokens: r.usage?.completion_tokens ?? 0, correct: false };
+    };
+    try {
+      await ask(0, 0);
+      const blocks: Record<number, Block[]> = { 1: [], 8: [] };
+      for (let r = 0; r < rounds; r++)
+        for (const c of r % 2 === 0 ? [1, 8] : [8, 1])
+          blocks[c].push(await block(Array(c === 1 ? 3 : 8).fill(0), c, ask));
+      const one = cell(blocks[1]);
+      const eight = cell(blocks[8]);
+      console.log(
+        `  concurrency 1: ${formatSpread(one.tokensPerSecond, 1)} tok/s, p50 ${formatSpread(one.p50Ms, 0)} ms\n` +
+          `  concurrency 8: ${formatSpread(eight.tokensPerSecond, 1)} tok/s, p50 ${formatSpread(eight.p50Ms, 0)} ms\n` +
+          `  aggregate tok/s 8 ÷ 1: ${(eight.tokensPerSecond.median / one.tokensPerSecond.median).toFixed(2)}, p50 latency 8 ÷ 1: ${(eight.p50Ms.median / one.p50Ms.median).toFixed(2)}`,
+      );
+      return { concurrency1: one, concurrency8: eight };
+    } finally {
+      await server.close({ timeoutMs: 1000 });
+      await engine.dispose();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the benchmark; see the file comment. */
+export async function run(): Promise<Record<string, unknown>> {
+  console.log('testbed model, shipped bundle, held-out arith (T 0.6, top-p 0.95, seeded per problem):');
+  const testbed = await testbedPart(4, 16);
+  let large: unknown = 'skipped (LYNX_BENCH_SKIP_LARGE=1)';
+  if (process.env.LYNX_BENCH_SKIP_LARGE === '1') console.log('skipping the 1.5B-shaped model');
+  else {
+    console.log('random 1.5B-shaped qwen2 Q8_0, LYNX off, 12-token replies:');
+    large = await largePart(3);
+  }
+  return { testbed, large };
 }
