@@ -14,10 +14,11 @@ export function parseNumericAnswer(text: string): number | null {
     .replace(/\{,\}/g, ',')
     .replace(/\\(?:left|right)\b/g, '')
     .trim();
-  // Trailing unit words ("18 dollars", "5 cm^2", "3 hours.") and a trailing period.
+  // Trailing unit words ("18 dollars", "5 cm^2", "3 hours.") and a trailing period. A unit is
+  // separated by a space: a letter glued to the number ("3x", "2n") is part of the answer.
   // (Words are separated by required spaces so the pattern cannot backtrack exponentially.)
   s = s
-    .replace(/(?<=[\d}.)])\s*[a-zA-Z][a-zA-Z.'-]*(?:\s+[a-zA-Z][a-zA-Z.'-]*)*(?:\^\{?\d\}?)?$/, '')
+    .replace(/(?<=[\d}.)])\s+[a-zA-Z][a-zA-Z.'-]*(?:\s+[a-zA-Z][a-zA-Z.'-]*)*(?:\^\{?\d\}?)?$/, '')
     .replace(/\.$/, '')
     .trim();
   s = s.replace(/^\+/, '');
@@ -41,6 +42,8 @@ function ratio(sign: string, num: string, den: string): number | null {
 /** True when two numbers agree to a relative tolerance (with a tiny absolute floor for zero). */
 export function numbersClose(a: number, b: number, relTol = 1e-9): boolean {
   if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b;
+  // Two integers are equal or not: 11111111101 is not 11111111100, however close relatively.
+  if (Number.isSafeInteger(a) && Number.isSafeInteger(b)) return a === b;
   const diff = Math.abs(a - b);
   return diff <= 1e-12 || diff <= relTol * Math.max(Math.abs(a), Math.abs(b));
 }
