@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { MondrianConformal, type PredictionSet, predictionSet } from '../conformal/MondrianConformal.ts';
 import { checkLevel } from '../conformal/quantile.ts';
 import { type CueEvent, TrajectoryCalibrator } from '../conformal/TrajectoryCalibrator.ts';
@@ -24,12 +25,32 @@ const same = (a: number, b: number) => Math.abs(a - b) <= 1e-12;
 const DEFAULT_EPSILON = 0.1;
 
 /** A loaded bundle: the probe plus calibrated thresholds, and the one exit decision the online loop uses. */
+/** 'sha256:<hex>' of a probe's JSON (what `probeSha256` stores). */
+export function probeChecksum(probe: BundleData['probe']): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(probe)).digest('hex')}`;
+}
+
+/** JSON with object keys sorted, so the checksum does not depend on key order. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
 export class Bundle {
   readonly probe: Probe;
   private mondrian: MondrianConformal | null = null;
   private trajectoryCalibrator: TrajectoryCalibrator | null = null;
 
   constructor(readonly data: BundleData) {
+    if (data.probeSha256 !== undefined && data.probeSha256 !== probeChecksum(data.probe))
+      throw new UserError(
+        `the probe weights do not match the bundle's checksum (${data.probeSha256.slice(0, 19)}…): the file was edited or corrupted`,
+      );
     this.probe = Probe.fromJSON(data.probe);
     if (this.probe.inputDim !== data.features.dim)
       throw new UserError(
@@ -43,12 +64,20 @@ export class Bundle {
   static create(
     parts: Omit<BundleData, 'format' | 'version' | 'createdAt'> & { createdAt?: string },
   ): Bundle {
+    // In the schema's key order, so a saved and reloaded bundle serializes identically.
     return new Bundle({
       format: BUNDLE_FORMAT,
       version: BUNDLE_VERSION,
       createdAt: parts.createdAt ?? new Date().toISOString(),
-      ...parts,
-    } as BundleData);
+      model: parts.model,
+      features: parts.features,
+      cues: parts.cues,
+      exitCue: parts.exitCue,
+      probe: parts.probe,
+      probeSha256: probeChecksum(parts.probe),
+      conformal: parts.conformal,
+      provenance: parts.provenance,
+    });
   }
 
   get fingerprint(): Fingerprint {

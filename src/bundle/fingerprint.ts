@@ -12,6 +12,8 @@ export const FingerprintSchema = z.object({
   vocabHash: z.string().min(1),
   /** Optional hash of the hidden state for a fixed probe input (catches different weights, same vocab). */
   probeHash: z.string().optional(),
+  /** Hash of the weights (the engine's `weightsHash`): another model of the same shape is refused. */
+  weightsHash: z.string().optional(),
 });
 export type Fingerprint = z.infer<typeof FingerprintSchema>;
 
@@ -23,6 +25,7 @@ export function fingerprintOf(m: {
   vocabSize?: number;
   vocab: readonly string[];
   probeHash?: string;
+  weightsHash?: string;
 }): Fingerprint {
   const vocabSize = m.vocabSize ?? m.vocab.length;
   if (vocabSize !== m.vocab.length)
@@ -36,6 +39,7 @@ export function fingerprintOf(m: {
     vocabHash,
   };
   if (m.probeHash !== undefined) fp.probeHash = m.probeHash;
+  if (m.weightsHash !== undefined) fp.weightsHash = m.weightsHash;
   return fp;
 }
 
@@ -43,10 +47,11 @@ export function fingerprintOf(m: {
 export function describeFingerprint(f: Fingerprint): string {
   const hash = f.vocabHash.replace(/^sha256:/, '').slice(0, 12);
   const probe = f.probeHash ? ` probe ${f.probeHash.replace(/^sha256:/, '').slice(0, 12)}` : '';
-  return `${f.architecture} ${f.layers} layers hidden ${f.hiddenSize} vocab ${f.vocabSize}/${hash}${probe}`;
+  const weights = f.weightsHash ? ` weights ${f.weightsHash.replace(/^sha256:/, '').slice(0, 12)}` : '';
+  return `${f.architecture} ${f.layers} layers hidden ${f.hiddenSize} vocab ${f.vocabSize}/${hash}${probe}${weights}`;
 }
 
-/** True if two fingerprints describe the same model (probeHash only compared when both have one). */
+/** True if two fingerprints describe the same model (probe and weights hashes compared when both have one). */
 export function sameModel(a: Fingerprint, b: Fingerprint): boolean {
   return (
     a.architecture === b.architecture &&
@@ -54,7 +59,8 @@ export function sameModel(a: Fingerprint, b: Fingerprint): boolean {
     a.hiddenSize === b.hiddenSize &&
     a.vocabSize === b.vocabSize &&
     a.vocabHash === b.vocabHash &&
-    (a.probeHash === undefined || b.probeHash === undefined || a.probeHash === b.probeHash)
+    (a.probeHash === undefined || b.probeHash === undefined || a.probeHash === b.probeHash) &&
+    (a.weightsHash === undefined || b.weightsHash === undefined || a.weightsHash === b.weightsHash)
   );
 }
 

@@ -6,8 +6,13 @@ export const BUNDLE_FORMAT = 'lynx-exit.bundle';
 export const BUNDLE_VERSION = 1;
 
 /** A number that may be +∞ (conformal thresholds, λ); JSON has no ∞, so it is stored as "Infinity". */
-const MaybeInfinite = z
+const _MaybeInfinite = z
   .union([z.number(), z.literal('Infinity')])
+  .transform((v) => (v === 'Infinity' ? Number.POSITIVE_INFINITY : v));
+
+/** A conformal score threshold or λ: a probability-scale number, or +∞ (that level never exits). */
+const Threshold = z
+  .union([z.number().min(0).max(1), z.literal('Infinity')])
   .transform((v) => (v === 'Infinity' ? Number.POSITIVE_INFINITY : v));
 
 const Probability = z.number().gt(0).lt(1);
@@ -38,12 +43,14 @@ export const BundleSchema = z.object({
   cues: z.object({ lexicon: z.array(z.string().min(1)).min(1), mode: z.string() }),
   exitCue: z.string(),
   probe: ProbeJsonSchema,
+  /** 'sha256:<hex>' of the probe's JSON, checked at load (absent in bundles from before it existed). */
+  probeSha256: z.string().optional(),
   conformal: z.object({
     perClass: z.array(
       z.object({
         delta: Probability,
-        q1: MaybeInfinite,
-        q0: MaybeInfinite,
+        q1: Threshold,
+        q0: Threshold,
         n1: z.number().int().nonnegative(),
         n0: z.number().int().nonnegative(),
       }),
@@ -52,7 +59,7 @@ export const BundleSchema = z.object({
       z.object({
         alpha: Probability,
         epsilon: Probability,
-        lambda: MaybeInfinite,
+        lambda: Threshold,
         n: z.number().int().nonnegative(),
       }),
     ),

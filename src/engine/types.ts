@@ -52,6 +52,8 @@ export interface EngineInfo {
   fullDistribution: boolean;
   /** Sessions that can be open at once (their evaluations are batched together). */
   maxSessions: number;
+  /** A hash of the weights (e.g. sampled tensor bytes), so a bundle for other weights is refused. */
+  weightsHash?: string;
 }
 
 /** Options of `Session.append`. */

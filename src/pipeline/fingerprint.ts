@@ -1,6 +1,9 @@
 /** The model fingerprint of a loaded engine, as stored in events meta files and bundles. */
+import type { Bundle } from '../bundle/Bundle.ts';
 import { type Fingerprint, fingerprintOf } from '../bundle/fingerprint.ts';
+import { loadBundle } from '../bundle/io.ts';
 import type { Engine } from '../engine/types.ts';
+import { UserError } from '../errors.ts';
 
 /**
  * Fingerprints an engine's model from its architecture, sizes and every token piece. No probe
@@ -8,7 +11,32 @@ import type { Engine } from '../engine/types.ts';
  * would reject the same model run elsewhere.
  */
 export function engineFingerprint(engine: Engine): Fingerprint {
-  const { architecture, layers, hiddenSize, vocabSize } = engine.info;
+  const { architecture, layers, hiddenSize, vocabSize, weightsHash } = engine.info;
   const vocab = Array.from({ length: vocabSize }, (_, id) => engine.tokenPiece(id));
-  return fingerprintOf({ architecture, layers, hiddenSize, vocabSize, vocab });
+  return fingerprintOf({ architecture, layers, hiddenSize, vocabSize, vocab, weightsHash });
+}
+
+/**
+ * Loads a bundle for `engine` and checks it before any decoding: the model (architecture, sizes,
+ * vocabulary, weights), and the feature layers and dimension against what the engine can give.
+ * Every mismatch is a one-line UserError naming both sides.
+ */
+export async function loadBundleFor(path: string, engine: Engine): Promise<Bundle> {
+  const bundle = await loadBundle(path, { expectFingerprint: engineFingerprint(engine) });
+  const { layers, dim } = bundle.data.features;
+  const have = engine.info.hiddenLayers;
+  const missing = layers.filter((l) =>
+    have === 'all' ? !(l >= -1 && l < engine.info.layers) : !have.includes(l),
+  );
+  if (missing.length > 0) {
+    const list = have === 'all' ? `-1 and 0..${engine.info.layers - 1}` : have.join(', ') || 'none';
+    throw new UserError(
+      `${path}: the bundle's probe reads hidden-state layers [${layers.join(', ')}]; the ${engine.info.name} engine gives layers ${list} for ${engine.info.modelId}`,
+    );
+  }
+  if (dim !== layers.length * engine.info.hiddenSize)
+    throw new UserError(
+      `${path}: the bundle's probe takes ${dim} features; ${layers.length} layer(s) of ${engine.info.modelId} give ${layers.length * engine.info.hiddenSize}`,
+    );
+  return bundle;
 }

@@ -8,7 +8,7 @@ import { SeededRandom } from '../../src/random/SeededRandom.ts';
 
 /**
  * A real bundle for the engine's model whose decisions the test knows: at δ = 0.3 the set is {1}
- * at every cue (q1 = +∞, q0 < 0: exit at the first cue); at δ = 0.1 it is {0} (never exit).
+ * at every cue (q1 = +∞, q0 = 0: exit at the first cue, as p > 0); at δ = 0.1 it is {0} (q0 = +∞: never exit).
  */
 export function cycleBundle(engine: Engine): Bundle {
   const dim = engine.info.hiddenSize;
@@ -24,8 +24,8 @@ export function cycleBundle(engine: Engine): Bundle {
     probe: probe.toJSON(),
     conformal: {
       perClass: [
-        { delta: 0.3, q1: Number.POSITIVE_INFINITY, q0: -1, n1: 20, n0: 20 },
-        { delta: 0.1, q1: -1, q0: Number.POSITIVE_INFINITY, n1: 20, n0: 20 },
+        { delta: 0.3, q1: Number.POSITIVE_INFINITY, q0: 0, n1: 20, n0: 20 },
+        { delta: 0.1, q1: 0, q0: Number.POSITIVE_INFINITY, n1: 20, n0: 20 },
       ],
       trajectory: [],
     },

@@ -4,11 +4,10 @@
  * options (a LYNX bundle, --delta) can be added without touching the engine or the streaming.
  */
 import type { Command } from 'commander';
-import { loadBundle } from '../../bundle/index.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import type { Engine, SampleOptions, Session, StepResult } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
-import { engineFingerprint } from '../../pipeline/fingerprint.ts';
+import { loadBundleFor } from '../../pipeline/fingerprint.ts';
 import { lynxPolicy } from '../../reason/policies/lynx.ts';
 import { runReasoning } from '../../reason/runReasoning.ts';
 import type { ExitPolicy, ReasoningTrace } from '../../reason/types.ts';
@@ -193,7 +192,7 @@ async function runLynxGenerate(
   o: GenerateCommandOptions,
   out: OutputSinks,
 ): Promise<GenerationResult> {
-  const bundle = await loadBundle(o.bundle!, { expectFingerprint: engineFingerprint(engine) });
+  const bundle = await loadBundleFor(o.bundle!, engine);
   const base = lynxPolicy({ bundle, ...lynxLevelFromFlags(o) });
   let exiting = false;
   const policy: ExitPolicy = {

@@ -5,10 +5,9 @@
  */
 import type { Command } from 'commander';
 import type { Bundle } from '../../bundle/Bundle.ts';
-import { loadBundle } from '../../bundle/io.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../../errors.ts';
-import { engineFingerprint } from '../../pipeline/fingerprint.ts';
+import { loadBundleFor } from '../../pipeline/fingerprint.ts';
 import { ChatService } from '../../server/ChatService.ts';
 import { createServer } from '../../server/server.ts';
 import {
@@ -66,7 +65,7 @@ export async function startServe(o: ServeOptions, log: (line: string) => void): 
         `${o.model} has no chat template lynx-exit recognises; pass --chat-format (chatml-think, deepseek-r1, qwen3-thinking)`,
       );
     let bundle: Bundle | undefined;
-    if (o.bundle) bundle = await loadBundle(o.bundle, { expectFingerprint: engineFingerprint(engine) });
+    if (o.bundle) bundle = await loadBundleFor(o.bundle, engine);
     const service = new ChatService({
       engine,
       modelName: o.modelName,

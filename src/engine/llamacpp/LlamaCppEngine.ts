@@ -20,7 +20,7 @@ import type { ChatMessage, Engine, EngineInfo, OpenOptions, Session } from '../t
 import { DecodeScheduler, SCRATCH_SEQUENCE } from './DecodeScheduler.ts';
 import { createGenerationContext, createNativeSampler, type NativeContext } from './internals.ts';
 import { type DistributionMode, LlamaCppSession, type SessionHost } from './LlamaCppSession.ts';
-import { inspectModelFile } from './modelFile.ts';
+import { inspectModelFile, weightsHash } from './modelFile.ts';
 
 /** Options of `LlamaCppEngine.load`. */
 export interface LlamaCppLoadOptions {
@@ -196,6 +196,7 @@ export class LlamaCppEngine implements Engine {
         hiddenLayers: settings.hiddenStates ? [-1] : [],
         fullDistribution: vocabSize <= fullMax,
         maxSessions: parallel,
+        weightsHash: weightsHash(modelPath, fileInfo),
       },
       undefined,
     );

@@ -2,6 +2,7 @@
  * Checks a GGUF file before llama.cpp sees it, so bad input gives a UserError that names the file
  * and the problem (llama.cpp's own failures are terse and go to its log).
  */
+import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { type GgufFileInfo, readGgufFileInfo } from 'node-llama-cpp';
 import { UserError } from '../../errors.ts';
@@ -78,4 +79,36 @@ function tensorBytes(type: number, dims: number[]): number | undefined {
     default:
       return undefined;
   }
+}
+
+/** Bytes sampled from each tensor for `weightsHash`, at its start and its middle. */
+const SAMPLE_BYTES = 64;
+
+/**
+ * A fingerprint of the weights themselves, cheap on multi-GB files: sha256 over every tensor's
+ * name, type and shape and 2 × 64 bytes of its data (start and middle). Another model with the
+ * same architecture, sizes and vocabulary (a fine-tune) gets another hash.
+ */
+export function weightsHash(path: string, info: GgufFileInfo): string {
+  const tensors = [...(info.fullTensorInfo ?? info.tensorInfo ?? [])].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(SAMPLE_BYTES);
+    for (const t of tensors) {
+      const dims = t.dimensions.map(Number);
+      hash.update(`${t.name}\u0000${t.ggmlType}\u0000${dims.join(',')}\u0000`);
+      const start = Number(t.fileOffset);
+      const bytes = tensorBytes(Number(t.ggmlType), dims) ?? SAMPLE_BYTES;
+      for (const at of [start, start + Math.floor(Math.max(0, bytes - SAMPLE_BYTES) / 2)]) {
+        const n = readSync(fd, buf, 0, SAMPLE_BYTES, at);
+        hash.update(buf.subarray(0, n));
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return `sha256:${hash.digest('hex')}`;
 }

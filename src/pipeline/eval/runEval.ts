@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadBundle } from '../../bundle/io.ts';
 import { LlamaCppEngine, type LlamaCppLoadOptions } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
@@ -16,7 +15,7 @@ import { runReasoning } from '../../reason/runReasoning.ts';
 import type { ExitPolicy, PolicyDefaults } from '../../reason/types.ts';
 import { isTestbedTask, TESTBED_TASK_NAMES } from '../../tasks/testbedTasks.ts';
 import { isTaskName, TASK_NAMES } from '../../tasks/types.ts';
-import { engineFingerprint } from '../fingerprint.ts';
+import { engineFingerprint, loadBundleFor } from '../fingerprint.ts';
 import { runOrdered } from '../orderedPool.ts';
 import { loadProblems, type WorkProblem } from '../problems.ts';
 import { renderReport } from '../report/renderReport.ts';
@@ -195,10 +194,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       ? await LlamaCppEngine.load(o.model, { parallel: o.parallel ?? 1, ...o.engineOptions })
       : o.model;
   try {
-    const bundle =
-      typeof o.bundle === 'string'
-        ? await loadBundle(o.bundle, { expectFingerprint: engineFingerprint(engine) })
-        : o.bundle;
+    const bundle = typeof o.bundle === 'string' ? await loadBundleFor(o.bundle, engine) : o.bundle;
     const factories = o.methods.map((m) => policyFactory(m, bundle));
     mkdirSync(o.out, { recursive: true });
     const paths = {
