@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The end-to-end acceptance run on the testbed model (issue 5): probe data on `arith` (train split,
-# two disjoint slices), fit, then eval of every method on held-out problems of all three families at
+# The end-to-end acceptance run on the testbed model: probe data on `arith` (held-out split, the
+# train and calib slices: problems the model never saw, drawn like the test slice), fit, then eval of every method on held-out problems of all three families at
 # temperatures 0.6 and 1.0 with 3 seeds. The two temperatures run as two processes (one core each).
 # Usage: scripts/acceptance.sh [OUT_DIR] [PROBLEMS_PER_FAMILY] [COLLECT_PROBLEMS]
 set -euo pipefail
@@ -13,7 +13,7 @@ B=$OUT/testbed.lynx.json
 CLI="node bin/lynx-exit.mjs"
 mkdir -p "$OUT"
 for slice in train calib; do
-  $CLI collect --model $M --dataset testbed-arith --split train --slice $slice --limit "$COLLECT" \
+  $CLI collect --model $M --dataset testbed-arith --split heldout --slice $slice --limit "$COLLECT" \
     --temperature 0.6 --max-tokens 640 --out "$OUT/events-arith-$slice" --no-progress &
 done
 wait

@@ -24,7 +24,6 @@ export interface Decision {
 const same = (a: number, b: number) => Math.abs(a - b) <= 1e-12;
 const DEFAULT_EPSILON = 0.1;
 
-/** A loaded bundle: the probe plus calibrated thresholds, and the one exit decision the online loop uses. */
 /** 'sha256:<hex>' of a probe's JSON (what `probeSha256` stores). */
 export function probeChecksum(probe: BundleData['probe']): string {
   return `sha256:${createHash('sha256').update(canonicalJson(probe)).digest('hex')}`;
@@ -41,6 +40,7 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** A loaded bundle: the probe plus calibrated thresholds, and the one exit decision the online loop uses. */
 export class Bundle {
   readonly probe: Probe;
   private mondrian: MondrianConformal | null = null;
@@ -115,7 +115,13 @@ export class Bundle {
       const have = this.data.conformal.perClass.map((e) => e.delta).join(', ') || 'none';
       throw new UserError(`bundle has no conformal thresholds for delta ${delta}; available: ${have}`);
     }
-    this.mondrian ??= new MondrianConformal(s.p, s.y);
+    const rows = s.perEventRows;
+    this.mondrian ??= rows
+      ? new MondrianConformal(
+          rows.map((r) => s.p[r]),
+          rows.map((r) => s.y[r]),
+        )
+      : new MondrianConformal(s.p, s.y);
     return this.mondrian.quantiles(delta);
   }
 

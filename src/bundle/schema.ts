@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PER_EVENT_MODES } from '../conformal/MondrianConformal.ts';
 import { ProbeJsonSchema } from '../probe/Probe.ts';
 import { FingerprintSchema } from './fingerprint.ts';
 
@@ -24,9 +25,14 @@ const CalibrationScoresSchema = z
     y: z.array(z.union([z.literal(0), z.literal(1)])),
     /** Trajectory index of each event; events of a trajectory are stored in cue order. */
     trajectory: z.array(z.number().int().nonnegative()).optional(),
+    /** `one-per-rollout` calibration: the events (indices into p) the per-event calibration used. */
+    perEventRows: z.array(z.number().int().nonnegative()).optional(),
   })
   .refine((c) => c.p.length === c.y.length && (!c.trajectory || c.trajectory.length === c.p.length), {
     message: 'p, y and trajectory must have the same length',
+  })
+  .refine((c) => !c.perEventRows || c.perEventRows.every((r) => r < c.p.length), {
+    message: 'perEventRows must index stored scores',
   });
 
 /** The `*.lynx.json` bundle: everything needed to run LYNX exits for one model. */
@@ -46,6 +52,8 @@ export const BundleSchema = z.object({
   /** 'sha256:<hex>' of the probe's JSON, checked at load (absent in bundles from before it existed). */
   probeSha256: z.string().optional(),
   conformal: z.object({
+    /** How per-event calibration used the cue events (absent: pooled, as in bundles before it existed). */
+    perEvent: z.enum(PER_EVENT_MODES).optional(),
     perClass: z.array(
       z.object({
         delta: Probability,
@@ -69,6 +77,8 @@ export const BundleSchema = z.object({
     train: z.record(z.string(), z.unknown()),
     calibration: z.record(z.string(), z.unknown()),
     metrics: z.record(z.string(), z.unknown()),
+    /** What fit warned about (infinite quantiles, overfitting, too few events, subsampling). */
+    warnings: z.array(z.string()).optional(),
   }),
 });
 

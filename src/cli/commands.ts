@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerAudit } from './commands/audit.ts';
 import { register as registerCollect } from './commands/collect.ts';
 import { register as registerData } from './commands/data.ts';
 import { register as registerDemo } from './commands/demo.ts';
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerCollect(program);
   registerFit(program);
   registerEval(program);
+  registerAudit(program);
   registerServe(program);
 }

@@ -7,6 +7,7 @@ import { type ChatFormatOption, parseChatFormatOption } from '../engine/chatForm
 import { type GpuSetting, parseGpuSetting } from '../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../errors.ts';
 import type { LynxLevel } from '../reason/policies/lynx.ts';
+import { TESTBED_SLICES, type TestbedSlice } from '../tasks/testbedTasks.ts';
 
 /** Bounds of a number option; `open` makes both bounds exclusive. */
 export interface NumberBounds {
@@ -131,4 +132,10 @@ export function lynxLevelOptions(prefix = ''): Option[] {
       numberOption('epsilon', { min: 0, max: 1, open: true }),
     ),
   ];
+}
+
+/** Parses --slice (train, calib, test or all). */
+export function parseSlice(value: string): TestbedSlice | 'all' {
+  if (value === 'all' || (TESTBED_SLICES as readonly string[]).includes(value)) return value as TestbedSlice;
+  throw new UserError(`--slice must be train, calib, test or all, got "${value}"`);
 }

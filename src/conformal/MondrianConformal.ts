@@ -12,6 +12,14 @@ export interface PerClassQuantiles {
   n0: number;
 }
 
+/**
+ * How per-event calibration uses a rollout's cue events: all of them (`pooled`, LYNX's; events of one
+ * rollout are correlated, so the bound is approximate) or one drawn per rollout (`one-per-rollout`:
+ * independent pairs, an exact bound for a uniformly chosen cue of a fresh rollout).
+ */
+export const PER_EVENT_MODES = ['pooled', 'one-per-rollout'] as const;
+export type PerEventMode = (typeof PER_EVENT_MODES)[number];
+
 /** A binary conformal prediction set, as sorted labels. */
 export type PredictionSet = Array<0 | 1>;
 

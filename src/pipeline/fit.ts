@@ -9,19 +9,17 @@
  */
 import { Bundle } from '../bundle/Bundle.ts';
 import { describeFingerprint, sameModel } from '../bundle/fingerprint.ts';
-import { MondrianConformal, shouldExit } from '../conformal/MondrianConformal.ts';
+import { MondrianConformal, type PerEventMode, shouldExit } from '../conformal/MondrianConformal.ts';
 import { checkLevel } from '../conformal/quantile.ts';
-import {
-  type CueEvent,
-  TrajectoryCalibrator,
-  type TrajectoryCertificate,
-} from '../conformal/TrajectoryCalibrator.ts';
+import { TrajectoryCalibrator, type TrajectoryCertificate } from '../conformal/TrajectoryCalibrator.ts';
 import { UserError } from '../errors.ts';
 import type { Matrix } from '../probe/matrix.ts';
 import { accuracy, auroc } from '../probe/metrics.ts';
 import { Probe } from '../probe/Probe.ts';
 import { SeededRandom } from '../random/SeededRandom.ts';
-import { type EventsData, problemKey, readEvents, rolloutKey } from './events.ts';
+import { sampleCalibration } from './calibrationSample.ts';
+import { type EventsData, problemKey, readEvents } from './events.ts';
+import { fitWarnings } from './fitWarnings.ts';
 
 /** Options of `fitBundle`. */
 export interface FitBundleOptions {
@@ -38,6 +36,8 @@ export interface FitBundleOptions {
   valFraction?: number;
   /** Store calibration scores in the bundle, so any δ / α can be derived later. Default true. */
   keepScores?: boolean;
+  /** Per-event calibration on every cue event (LYNX, default) or on one seeded cue per rollout. */
+  perEvent?: PerEventMode;
 }
 
 /** Per-δ results on the calibration set (in-sample: the quantiles were computed from it). */
@@ -62,7 +62,18 @@ export interface FitReport {
     valRows: number;
     valProblems: number;
   };
-  calib: { events: number; positives: number; problems: number; trajectories: number };
+  calib: {
+    events: number;
+    positives: number;
+    problems: number;
+    trajectories: number;
+    /** Events in the per-event calibration, by label. */
+    perEventN1: number;
+    perEventN0: number;
+    perEvent: PerEventMode;
+    /** Problems with several rollouts, of which one was drawn. */
+    subsampledProblems: number;
+  };
   trainAuroc: number;
   /** Null when there is no validation split or it holds one class only. */
   valAuroc: number | null;
@@ -156,33 +167,6 @@ function splitByProblem(
   return { fit, val, valProblems: nVal };
 }
 
-/** Calibration trajectories: events grouped by rollout, in cue order; plus each event's trajectory index. */
-function trajectoriesOf(
-  d: EventsData,
-  p: Float64Array,
-): { trajectories: CueEvent[][]; index: number[]; order: number[] } {
-  const byKey = new Map<string, number[]>();
-  d.events.forEach((e, i) => {
-    const k = rolloutKey(e.task, e.problemId, e.rollout);
-    let list = byKey.get(k);
-    if (!list) byKey.set(k, (list = []));
-    list.push(i);
-  });
-  const trajectories: CueEvent[][] = [];
-  const index: number[] = [];
-  const order: number[] = [];
-  for (const rows of byKey.values()) {
-    rows.sort((a, b) => d.events[a].cueIndex - d.events[b].cueIndex);
-    const t = trajectories.length;
-    trajectories.push(rows.map((r) => ({ p: p[r], y: d.y[r] })));
-    for (const r of rows) {
-      index.push(t);
-      order.push(r);
-    }
-  }
-  return { trajectories, index, order };
-}
-
 function summarizeStore(d: EventsData): Record<string, unknown> {
   const s = d.meta.settings;
   return {
@@ -251,14 +235,18 @@ export function fitBundle(o: FitBundleOptions): FitReport {
   const p = probe.predictProbaBatch(calibMatrix);
   const calibAuroc = auroc(p, calib.y);
   const calibAccuracy = accuracy(p, calib.y);
-  const mondrian = new MondrianConformal(p, calib.y);
+  const perEvent = o.perEvent ?? 'pooled';
+  const sample = sampleCalibration(calib, perEvent, o.seed);
+  const eventP = sample.perEventRows.map((r) => p[r]);
+  const eventY = sample.perEventRows.map((r) => calib.y[r]);
+  const mondrian = new MondrianConformal(eventP, eventY);
   const perClass = mondrian.quantilesFor(o.deltas);
   const deltas: DeltaReport[] = perClass.map((q) => {
     let exit0 = 0;
     let exit1 = 0;
-    for (let i = 0; i < p.length; i++) {
-      if (!shouldExit(p[i], q)) continue;
-      if (calib.y[i] === 1) exit1++;
+    for (let i = 0; i < eventP.length; i++) {
+      if (!shouldExit(eventP[i], q)) continue;
+      if (eventY[i] === 1) exit1++;
       else exit0++;
     }
     return {
@@ -269,9 +257,22 @@ export function fitBundle(o: FitBundleOptions): FitReport {
       exitRateLabel1: exit1 / q.n1,
     };
   });
-  const traj = trajectoriesOf(calib, p);
-  const calibrator = new TrajectoryCalibrator(traj.trajectories);
+  const trajectories = sample.trajectories.map((rows) => rows.map((r) => ({ p: p[r], y: calib.y[r] })));
+  const calibrator = new TrajectoryCalibrator(trajectories);
   const alphas = o.alphas.map((a) => calibrator.certify(a, o.epsilon));
+  const order = sample.trajectories.flat();
+  const rowIndex = new Map(order.map((r, i) => [r, i]));
+  warnings.push(
+    ...fitWarnings({
+      calibSplit: calib.meta.settings,
+      sample,
+      perClass,
+      alphas,
+      epsilon: o.epsilon,
+      trainAuroc,
+      valAuroc,
+    }),
+  );
 
   const trainProblems = new Set(train.events.map((e) => problemKey(e.task, e.problemId))).size;
   const calibProblems = new Set(calib.events.map((e) => problemKey(e.task, e.problemId))).size;
@@ -291,22 +292,32 @@ export function fitBundle(o: FitBundleOptions): FitReport {
     exitCue: train.meta.exitCue,
     probe: probe.toJSON(),
     conformal: {
+      perEvent,
       perClass,
       trajectory: alphas.map((c) => ({ alpha: c.alpha, epsilon: c.epsilon, lambda: c.lambda, n: c.n })),
       ...(o.keepScores === false
         ? {}
         : {
             scores: {
-              p: traj.order.map((r) => p[r]),
-              y: traj.order.map((r) => calib.y[r] as 0 | 1),
-              trajectory: traj.index,
+              p: order.map((r) => p[r]),
+              y: order.map((r) => calib.y[r] as 0 | 1),
+              trajectory: sample.trajectories.flatMap((rows, t) => rows.map(() => t)),
+              ...(perEvent === 'pooled'
+                ? {}
+                : { perEventRows: sample.perEventRows.map((r) => rowIndex.get(r) ?? -1) }),
             },
           }),
     },
     provenance: {
       train: { ...summarizeStore(train), probe: o.probe, seed: o.seed, fitRows: split.fit.length },
-      calibration: { ...summarizeStore(calib), trajectories: traj.trajectories.length },
+      calibration: {
+        ...summarizeStore(calib),
+        trajectories: trajectories.length,
+        onePerProblem: { seed: o.seed, subsampledProblems: sample.subsampledProblems },
+        perEvent,
+      },
       metrics,
+      warnings,
     },
   });
   return {
@@ -323,7 +334,11 @@ export function fitBundle(o: FitBundleOptions): FitReport {
       events: calib.events.length,
       positives: countPositives(calib.y),
       problems: calibProblems,
-      trajectories: traj.trajectories.length,
+      trajectories: trajectories.length,
+      perEventN1: mondrian.n1,
+      perEventN0: mondrian.n0,
+      perEvent,
+      subsampledProblems: sample.subsampledProblems,
     },
     trainAuroc,
     valAuroc,

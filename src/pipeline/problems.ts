@@ -3,7 +3,7 @@ import type { AnswerKind } from '../answers/grade.ts';
 import type { ChatMessage } from '../engine/types.ts';
 import { ensure } from '../errors.ts';
 import { buildPrompt, gradingKindOf, loadTask, type Problem, taskSpec } from '../tasks/index.ts';
-import { isTestbedTask, loadTestbedTask } from '../tasks/testbedTasks.ts';
+import { isTestbedTask, loadTestbedTask, type TestbedSlice } from '../tasks/testbedTasks.ts';
 
 /** One problem ready to prompt and grade. */
 export interface WorkProblem {
@@ -19,8 +19,8 @@ export interface WorkProblem {
 export interface ProblemSelection {
   dataset: string;
   split?: string;
-  /** LYNX's probe-training or calibration slice (math_train and testbed tasks). */
-  slice?: 'train' | 'calib' | 'all';
+  /** LYNX's probe-training or calibration slice (math_train and testbed tasks); testbed: also `test`. */
+  slice?: TestbedSlice | 'all';
   limit?: number;
   /** Seed of slice permutations (math_train) or problem generation (testbed). Default 42. */
   dataSeed?: number;
@@ -44,10 +44,14 @@ export function loadProblems(sel: ProblemSelection): WorkProblem[] {
   const spec = taskSpec(sel.dataset);
   if (sel.slice !== undefined && sel.slice !== 'all') {
     ensure(spec.name === 'math_train', `--slice applies to math_train and testbed tasks, not ${spec.name}`);
+    ensure(
+      sel.slice !== 'test',
+      'math_train has slices train and calib; evaluate on a benchmark test set (e.g. math500)',
+    );
   }
   const problems = loadTask(spec.name, {
     split: sel.split,
-    slice: sel.slice,
+    slice: sel.slice as 'train' | 'calib' | undefined,
     seed,
     limit: sel.limit,
     dataDir: sel.dataDir,

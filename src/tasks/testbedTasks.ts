@@ -2,7 +2,9 @@
  * The synthetic testbed families (`src/testbed/`) as loadable task sets: `testbed` (all families,
  * round-robin), `testbed-arith`, `testbed-word`, `testbed-order`. Problems are generated from a seed;
  * `split` is the testbed's own train / held-out partition (the testbed model is trained on `train`),
- * and `slice` a second hash partition into two disjoint halves, for probe training and calibration.
+ * and `slice` a second hash partition into three disjoint thirds: probe training, calibration and
+ * test. LYNX's guarantee needs calibration problems exchangeable with the test problems, so the
+ * shipped bundle is fitted on `heldout` × {train, calib} and evaluated on `heldout` × test.
  */
 import type { AnswerKind } from '../answers/grade.ts';
 import { ensure, UserError } from '../errors.ts';
@@ -12,6 +14,10 @@ import { fnv1a } from '../testbed/traces/hash.ts';
 
 export const TESTBED_TASK_NAMES = ['testbed', 'testbed-arith', 'testbed-word', 'testbed-order'] as const;
 export type TestbedTaskName = (typeof TESTBED_TASK_NAMES)[number];
+
+/** The thirds of the slice partition. */
+export const TESTBED_SLICES = ['train', 'calib', 'test'] as const;
+export type TestbedSlice = (typeof TESTBED_SLICES)[number];
 
 /** One generated testbed problem, in the fields a task problem has plus its grading kind. */
 export interface TestbedTaskProblem {
@@ -26,8 +32,8 @@ export interface TestbedTaskProblem {
 export interface TestbedTaskOptions {
   /** The testbed partition (default 'train'). */
   split?: string;
-  /** 'train' / 'calib': one half of a hash partition of the problems; 'all' (default): both. */
-  slice?: 'train' | 'calib' | 'all';
+  /** 'train' / 'calib' / 'test': one third of a hash partition of the problems; 'all' (default): every one. */
+  slice?: TestbedSlice | 'all';
   /** Problem generation seed (default 42). */
   seed?: number;
   /** Number of problems (default 200). */
@@ -39,9 +45,9 @@ export function isTestbedTask(name: string): name is TestbedTaskName {
   return (TESTBED_TASK_NAMES as readonly string[]).includes(name);
 }
 
-/** The slice half a problem belongs to (independent of the train / held-out split). */
-export function testbedSliceOf(canonical: string): 'train' | 'calib' {
-  return fnv1a(`slice:${canonical}`) % 2 === 0 ? 'train' : 'calib';
+/** The slice a problem belongs to (independent of the train / held-out split). */
+export function testbedSliceOf(canonical: string): TestbedSlice {
+  return TESTBED_SLICES[fnv1a(`slice:${canonical}`) % 3];
 }
 
 /** Generates `limit` distinct problems of a testbed task, deterministically. */
@@ -52,8 +58,8 @@ export function loadTestbedTask(name: string, opts: TestbedTaskOptions = {}): Te
   ensure(split === 'train' || split === 'heldout', `testbed split must be train or heldout, got "${split}"`);
   const slice = opts.slice ?? 'all';
   ensure(
-    ['train', 'calib', 'all'].includes(slice),
-    `testbed slice must be train, calib or all, got "${slice}"`,
+    [...TESTBED_SLICES, 'all'].includes(slice),
+    `testbed slice must be train, calib, test or all, got "${slice}"`,
   );
   const limit = opts.limit ?? 200;
   ensure(Number.isInteger(limit) && limit >= 0, `limit must be a non-negative integer, got ${limit}`);

@@ -1,5 +1,5 @@
 // Every bad bundle is refused at load, before any decoding, with a one-line error and exit 2 from
-// generate, eval and serve (serve does not start): feature layers the engine cannot give, another
+// generate, eval, serve (serve does not start) and audit: feature layers the engine cannot give, another
 // model of the same shape and vocabulary, thresholds outside [0, 1], edited probe weights.
 import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +69,20 @@ const commands = (model: string, bundle: string) => ({
     '--no-progress',
   ],
   serve: ['serve', '--model', model, '--bundle', bundle, '--port', '0'],
+  audit: [
+    'audit',
+    '--model',
+    model,
+    '--bundle',
+    bundle,
+    '--dataset',
+    'testbed-arith',
+    '--limit',
+    '1',
+    '--out',
+    join(dir, `audit-${Math.random()}`),
+    '--no-progress',
+  ],
 });
 
 describe('bad bundles: one line, exit 2, nothing decoded', () => {
@@ -122,6 +136,7 @@ describe('bad bundles: one line, exit 2, nothing decoded', () => {
           `${command} printed a stack trace`,
         ).toEqual([]);
         expect(err, `${command} started serving`).not.toMatch(/listening on/);
+        expect(err, `${command} decoded`).not.toMatch(/rollouts written/);
       }
     }, 60_000);
   }

@@ -28,7 +28,12 @@ describe('fit', () => {
     expect(r.calibAuroc).toBeGreaterThan(0.9);
     expect(r.valAuroc).toBeGreaterThan(0.85);
     expect(r.train.valProblems).toBe(30); // 20% of 150 problems, by problem
-    expect(r.calib.trajectories).toBe(300);
+    // Two rollouts per problem: one per problem enters the calibration, and fit says so.
+    expect(r.calib.trajectories).toBe(150);
+    expect(r.calib.subsampledProblems).toBe(150);
+    expect(r.warnings.some((w) => /150 of 150 calibration problems have several rollouts/.test(w))).toBe(
+      true,
+    );
     // In-sample, the ⌈(n+1)(1−δ)⌉-th order statistic leaves fewer than n·δ label-0 scores above q0.
     for (const d of r.deltas) expect(d.prematureExitRate).toBeLessThanOrEqual(d.delta);
     // The probe separates the classes: label-1 events exit far more often than label-0 ones.
@@ -40,7 +45,9 @@ describe('fit', () => {
     const b = await loadBundle(file, { expectFingerprint: fakeFingerprint() });
     expect(b.data.features).toEqual({ layers: [-1], dim: 8 });
     expect(b.data.conformal.perClass.map((q) => q.delta)).toEqual([0.05, 0.1, 0.2]);
-    expect(b.data.conformal.scores?.p.length).toBe(r.calib.events);
+    expect(b.data.conformal.scores?.p.length).toBe(r.calib.perEventN0 + r.calib.perEventN1);
+    expect(new Set(b.data.conformal.scores?.trajectory).size).toBe(150);
+    expect(b.data.provenance.warnings).toEqual(r.warnings);
     // Decisions follow the planted direction: a large x0 exits at δ = 0.2, a very negative one never.
     const hi = new Float32Array(8);
     hi[0] = 4;
@@ -132,8 +139,13 @@ describe('fit', () => {
     expect(out).toMatch(/in-sample/);
     const b = await loadBundle(file);
     expect(b.data.provenance.train).toMatchObject({ dataset: 'synthetic', problems: 150, probe: 'logreg' });
-    expect(b.data.provenance.calibration).toMatchObject({ problems: 150, trajectories: 300 });
-    expect(readEvents(calib).events.length).toBe(b.data.conformal.scores?.y.length);
+    expect(b.data.provenance.calibration).toMatchObject({ problems: 150, trajectories: 150 });
+    expect(out).toMatch(/150 trajectories \(one rollout per problem, drawn for 150 problems\)/);
+    expect(out).toMatch(/warning: 150 of 150 calibration problems have several rollouts/);
+    // The stored scores are the kept rollouts' events: about half the store's.
+    const stored = b.data.conformal.scores?.y.length ?? 0;
+    expect(stored).toBeGreaterThan(0.3 * readEvents(calib).events.length);
+    expect(stored).toBeLessThan(0.7 * readEvents(calib).events.length);
     // Bad lists are UserErrors naming the option.
     let err = '';
     vi.spyOn(process.stderr, 'write').mockImplementation((t) => {

@@ -29,6 +29,27 @@ describe('problem selection', () => {
     expect(() => loadProblems({ dataset: 'testbed', split: 'test' })).toThrow(/train or heldout/);
   });
 
+  it('testbed slices train / calib / test are disjoint thirds; all is their union', () => {
+    const sel = (slice: 'train' | 'calib' | 'test' | 'all') =>
+      loadProblems({ dataset: 'testbed-arith', split: 'heldout', slice, limit: 300 }).map((p) => p.id);
+    const [train, calib, test] = [sel('train'), sel('calib'), sel('test')].map((ids) => new Set(ids));
+    for (const [a, b] of [
+      [train, calib],
+      [train, test],
+      [calib, test],
+    ])
+      expect([...a].filter((id) => b.has(id))).toEqual([]);
+    // Each third holds about a third of all problems.
+    const all = sel('all');
+    const share = all.filter((id) => test.has(id)).length / all.length;
+    expect(share).toBeGreaterThan(0.2);
+    expect(share).toBeLessThan(0.45);
+    expect(() => loadProblems({ dataset: 'testbed', slice: 'dev' as 'test' })).toThrow(
+      /train, calib, test or all/,
+    );
+    expect(() => loadProblems({ dataset: 'math_train', slice: 'test' })).toThrow(/evaluate on a benchmark/);
+  });
+
   it('benchmark tasks keep their grading kind; --slice only for math_train', () => {
     const gsm = loadProblems({ dataset: 'gsm8k', limit: 3 });
     expect(gsm).toHaveLength(3);

@@ -4,12 +4,13 @@
  */
 import type { Command } from 'commander';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
+import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
 import { type CollectProgress, type CollectSummary, collectEvents } from '../../pipeline/collect.ts';
 import { loadProblems } from '../../pipeline/problems.ts';
 import { LYNX_EXIT_CUE } from '../../reason/cueTexts.ts';
 import { resolveSplit, taskSpec } from '../../tasks/registry.ts';
-import { isTestbedTask } from '../../tasks/testbedTasks.ts';
+import { isTestbedTask, type TestbedSlice } from '../../tasks/testbedTasks.ts';
 import {
   chatFormatOption,
   contextSizeOption,
@@ -18,6 +19,7 @@ import {
   numberListOption,
   numberOption,
   parallelOption,
+  parseSlice,
   threadsOption,
   topKOption,
 } from '../options.ts';
@@ -28,7 +30,7 @@ export interface CollectCommandOptions extends EngineCommandOptions {
   model: string;
   dataset: string;
   split?: string;
-  slice?: 'train' | 'calib' | 'all';
+  slice?: TestbedSlice | 'all';
   limit?: number;
   dataSeed: number;
   dataDir?: string;
@@ -45,11 +47,6 @@ export interface CollectCommandOptions extends EngineCommandOptions {
   out: string;
   progress: boolean;
   parallel: number;
-}
-
-function parseSlice(value: string): 'train' | 'calib' | 'all' {
-  if (value === 'train' || value === 'calib' || value === 'all') return value;
-  throw new UserError(`--slice must be train, calib or all, got "${value}"`);
 }
 
 /** One-paragraph summary of a run, for stderr. */
@@ -72,6 +69,8 @@ function effectiveSplit(dataset: string, split: string | undefined): string {
 export async function runCollect(
   o: CollectCommandOptions,
   err: (text: string) => void,
+  /** Runs on the loaded engine before any decoding (audit: the bundle must fit the model). */
+  check?: (engine: Engine) => Promise<void>,
 ): Promise<CollectSummary> {
   const problems = loadProblems({
     dataset: o.dataset,
@@ -90,6 +89,12 @@ export async function runCollect(
     gpu: o.gpu,
     parallel: o.parallel,
   });
+  try {
+    await check?.(engine);
+  } catch (e) {
+    await engine.dispose();
+    throw e;
+  }
   const progress = new ProgressReporter('collect', o.progress && process.stderr.isTTY === true, err);
   const abort = new AbortController();
   // Ctrl-C finishes the rollout in flight and leaves a complete store (a second one kills).
@@ -157,7 +162,7 @@ export function register(program: Command): void {
     .option('--split <name>', 'split of the data set (testbed: train or heldout)')
     .option(
       '--slice <slice>',
-      'math_train / testbed: LYNX probe-training slice "train", calibration slice "calib", or "all"',
+      'math_train / testbed: LYNX probe-training slice "train", calibration slice "calib", "all"; testbed also "test" (the evaluation third)',
       parseSlice,
     )
     .option(

@@ -34,7 +34,7 @@ export function demoSteps(o: DemoOptions, bundleExists: boolean): string[][] {
         '--dataset',
         'testbed-arith',
         '--split',
-        'train',
+        'heldout',
         '--slice',
         slice,
         '--limit',

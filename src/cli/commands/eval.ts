@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
 import { parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
 import { type EvalResult, runEval } from '../../pipeline/eval/runEval.ts';
+import type { TestbedSlice } from '../../tasks/testbedTasks.ts';
 import {
   chatFormatOption,
   contextSizeOption,
@@ -15,6 +16,7 @@ import {
   numberListOption,
   numberOption,
   parallelOption,
+  parseSlice,
   threadsOption,
   topKOption,
 } from '../options.ts';
@@ -30,6 +32,7 @@ export interface EvalCommandOptions extends EngineCommandOptions {
   seeds: number[];
   limit?: number;
   split?: string;
+  slice?: TestbedSlice | 'all';
   dataSeed: number;
   dataDir?: string;
   maxTokens: number;
@@ -62,6 +65,7 @@ export async function runEvalCommand(
   const datasets = listOf('datasets', o.datasets).map((task) => ({
     task,
     split: o.split,
+    slice: o.slice,
     limit: o.limit,
     dataSeed: o.dataSeed,
   }));
@@ -148,6 +152,11 @@ export function register(program: Command): void {
       numberOption('limit', { integer: true, min: 1 }),
     )
     .option('--split <name>', 'split (default: the task default; testbed: heldout)')
+    .option(
+      '--slice <slice>',
+      'math_train / testbed slice: train, calib, test or all (default: all; testbed: test)',
+      parseSlice,
+    )
     .option(
       '--data-seed <n>',
       'testbed problem generation seed',

@@ -13,7 +13,7 @@ import { UserError } from '../../errors.ts';
 import type { LynxBundleLike } from '../../reason/policies/lynx.ts';
 import { runReasoning } from '../../reason/runReasoning.ts';
 import type { ExitPolicy, PolicyDefaults } from '../../reason/types.ts';
-import { isTestbedTask, TESTBED_TASK_NAMES } from '../../tasks/testbedTasks.ts';
+import { isTestbedTask, TESTBED_TASK_NAMES, type TestbedSlice } from '../../tasks/testbedTasks.ts';
 import { isTaskName, TASK_NAMES } from '../../tasks/types.ts';
 import { engineFingerprint, loadBundleFor } from '../fingerprint.ts';
 import { runOrdered } from '../orderedPool.ts';
@@ -34,6 +34,8 @@ export interface EvalDataset {
   task: string;
   /** Default: the task's default split; testbed tasks: `heldout` (the testbed model trains on `train`). */
   split?: string;
+  /** Default for testbed tasks: `test`, the third no shipped bundle was fitted or calibrated on. */
+  slice?: TestbedSlice | 'all';
   limit?: number;
   /** Testbed generation / slice seed (default 42). */
   dataSeed?: number;
@@ -115,8 +117,17 @@ function loadDataset(d: EvalDataset, dataDir?: string): { name: string; problems
       `unknown dataset "${d.task}"; known: ${[...TASK_NAMES, ...TESTBED_TASK_NAMES].join(', ')} (arith, word, order = testbed-*)`,
     );
   }
-  const split = d.split ?? (isTestbedTask(name) ? 'heldout' : undefined);
-  const problems = loadProblems({ dataset: name, split, limit: d.limit, dataSeed: d.dataSeed, dataDir });
+  const testbed = isTestbedTask(name);
+  const split = d.split ?? (testbed ? 'heldout' : undefined);
+  const slice = d.slice ?? (testbed ? 'test' : undefined);
+  const problems = loadProblems({
+    dataset: name,
+    split,
+    slice,
+    limit: d.limit,
+    dataSeed: d.dataSeed,
+    dataDir,
+  });
   if (problems.length === 0) throw new UserError(`no problems selected from ${name}`);
   return { name, problems };
 }
