@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The lynx-exit CLI: loads the TypeScript sources through tsx (no build step).
-import { register } from 'tsx/esm/api';
+// The lynx-exit CLI. In a git checkout it runs the TypeScript sources through tsx, so an edit needs
+// no rebuild; an installed package runs its compiled `dist/`.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const fromSource = existsSync(new URL('../src/cli/main.ts', import.meta.url));
+if (fromSource) (await import('tsx/esm/api')).register();
+const { main } = await import(fromSource ? '../src/cli/main.ts' : '../dist/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -35,7 +35,7 @@ beforeAll(async () => {
   bundle = cycleBundle(engine);
   dir = await mkdtemp(join(tmpdir(), 'lynx-eval-'));
   options = {
-    model: engine,
+    engine,
     bundle,
     methods: parseMethodSpecs(METHODS),
     datasets: [{ task: 'cycle', problems: cycleProblems(4) }],

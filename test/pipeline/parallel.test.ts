@@ -65,7 +65,7 @@ describe('--parallel gives what a serial run gives', () => {
 
   it('eval: the same rows (answers, tokens, exits, cue events) with 4 runs at a time', async () => {
     const bundle = await loadBundle('models/testbed.lynx.json');
-    const base: Omit<EvalOptions, 'model' | 'out'> = {
+    const base: Omit<EvalOptions, 'engine' | 'out'> = {
       bundle,
       methods: parseMethodSpecs('vanilla,lynx:delta=0.2,deer'),
       datasets: [{ task: 'arith', limit: 3 }],
@@ -73,8 +73,8 @@ describe('--parallel gives what a serial run gives', () => {
       seeds: [1],
       maxTokens: 400,
     };
-    const a = await runEval({ ...base, model: serial, out: join(dir, 'eval-serial') });
-    const b = await runEval({ ...base, model: parallel, out: join(dir, 'eval-parallel'), parallel: 4 });
+    const a = await runEval({ ...base, engine: serial, out: join(dir, 'eval-serial') });
+    const b = await runEval({ ...base, engine: parallel, out: join(dir, 'eval-parallel'), parallel: 4 });
     expect(b.written).toBe(a.written);
     const lines = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map(untimed);
     expect(lines(b.paths.results)).toEqual(lines(a.paths.results));

@@ -81,8 +81,11 @@ export function demoSteps(o: DemoOptions, bundleExists: boolean): string[][] {
   return steps;
 }
 
+/** Runs one CLI command line and returns its exit code (the CLI's `main`, passed in to avoid an import cycle). */
+export type RunCli = (argv: string[]) => Promise<number>;
+
 /** Registers `demo`. */
-export function register(program: Command): void {
+export function register(program: Command, runCli: RunCli): void {
   program
     .command('demo')
     .description(
@@ -128,10 +131,9 @@ export function register(program: Command): void {
         process.stderr.write(`demo: removing the previous demo results in ${evalDir}\n`);
         rmSync(evalDir, { recursive: true, force: true });
       }
-      const { main } = await import('../main.ts');
       for (const argv of demoSteps(o, existsSync(o.bundle))) {
         process.stderr.write(`\n$ lynx-exit ${argv.join(' ')}\n`);
-        const code = await main(argv);
+        const code = await runCli(argv);
         if (code !== 0)
           throw new UserError(`demo step \`lynx-exit ${argv[0]}\` failed (exit code ${code})`, code);
       }

@@ -4,6 +4,7 @@
  * and print the summary table. Rerunning with the same --out continues.
  */
 import type { Command } from 'commander';
+import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../../errors.ts';
 import { parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
 import { type EvalResult, runEval } from '../../pipeline/eval/runEval.ts';
@@ -77,10 +78,16 @@ export async function runEvalCommand(
     abort.abort();
   };
   process.on('SIGINT', onSigint);
+  const engine = await LlamaCppEngine.load(o.model, {
+    threads: o.threads,
+    contextSize: o.contextSize,
+    chatFormat: o.chatFormat,
+    gpu: o.gpu,
+    parallel: o.parallel,
+  });
   try {
     const result = await runEval({
-      model: o.model,
-      engineOptions: { threads: o.threads, contextSize: o.contextSize, chatFormat: o.chatFormat, gpu: o.gpu },
+      engine,
       bundle: o.bundle,
       methods,
       datasets,
@@ -112,6 +119,7 @@ export async function runEvalCommand(
   } finally {
     progress.stop();
     process.off('SIGINT', onSigint);
+    await engine.dispose();
   }
 }
 

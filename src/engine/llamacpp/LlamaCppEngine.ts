@@ -18,7 +18,12 @@ import { UserError } from '../../errors.ts';
 import { type ChatFormatName, type ChatFormatOption, detectChatFormat, formatChat } from '../chatFormats.ts';
 import type { ChatMessage, Engine, EngineInfo, OpenOptions, Session } from '../types.ts';
 import { DecodeScheduler, SCRATCH_SEQUENCE } from './DecodeScheduler.ts';
-import { createGenerationContext, createNativeSampler, type NativeContext } from './internals.ts';
+import {
+  createGenerationContext,
+  createNativeSampler,
+  modelPathOf,
+  type NativeContext,
+} from './internals.ts';
 import { type DistributionMode, LlamaCppSession, type SessionHost } from './LlamaCppSession.ts';
 import { inspectModelFile, weightsHash } from './modelFile.ts';
 
@@ -93,6 +98,12 @@ function llamaFor(gpu: boolean): Promise<Llama> {
 
 const MIN_CONTEXT = 16;
 
+function checkParallel(parallel: number | undefined): void {
+  const p = parallel ?? 1;
+  if (!Number.isInteger(p) || p < 1 || p > 256)
+    throw new UserError(`parallel must be an integer in [1, 256], got ${p}`);
+}
+
 /** ggml types whose CPU matmul rounds differently for one token than for several. */
 const FLOAT_TYPES = new Set([0, 1, 30]); // F32, F16, BF16
 
@@ -109,7 +120,7 @@ function hasFloatMatmulWeights(info: GgufFileInfo): boolean {
   );
 }
 
-/** A GGUF model loaded in llama.cpp; implements `Engine`. One session at a time (see `open`). */
+/** A GGUF model loaded in llama.cpp; implements `Engine`. Up to `parallel` sessions at once, decoded in shared batches. */
 export class LlamaCppEngine implements Engine {
   readonly info: EngineInfo;
   /** The chat format `formatChat` uses (undefined: the model has none we recognise). */
@@ -127,6 +138,7 @@ export class LlamaCppEngine implements Engine {
     private readonly model: LlamaModel,
     private readonly settings: Required<Omit<LlamaCppLoadOptions, 'chatFormat' | 'gpu'>> & {
       padSingleTokens: boolean;
+      ownsModel: boolean;
     },
     info: EngineInfo,
     chatFormat: ChatFormatName | undefined,
@@ -142,9 +154,7 @@ export class LlamaCppEngine implements Engine {
     const gpu = options.gpu ?? 'auto';
     if (gpu !== 'auto' && gpu !== 'off' && !(Number.isInteger(gpu) && gpu >= 0))
       throw new UserError(`gpu must be 'auto', 'off' or a number of layers, got ${String(gpu)}`);
-    const parallel = options.parallel ?? 1;
-    if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256)
-      throw new UserError(`parallel must be an integer in [1, 256], got ${parallel}`);
+    checkParallel(options.parallel);
     const llama = await llamaFor(gpu !== 'off' && gpu !== 0);
     let model: LlamaModel;
     try {
@@ -153,22 +163,50 @@ export class LlamaCppEngine implements Engine {
       const log = recentLogs.length > 0 ? ` (llama.cpp: ${recentLogs.join(' | ')})` : '';
       throw new UserError(`llama.cpp could not load ${modelPath}: ${(err as Error).message}${log}`);
     }
+    try {
+      return LlamaCppEngine.create(model, modelPath, fileInfo, options, true);
+    } catch (err) {
+      await model.dispose();
+      throw err;
+    }
+  }
+
+  /**
+   * Wraps a node-llama-cpp `LlamaModel` the caller loaded (its own `getLlama()`, GPU settings, ...).
+   * The engine creates its own context on it (with embeddings, and one sequence per session);
+   * `dispose()` frees that context but leaves the model to its owner.
+   */
+  static async fromModel(
+    model: LlamaModel,
+    options: Omit<LlamaCppLoadOptions, 'gpu'> = {},
+  ): Promise<LlamaCppEngine> {
+    checkParallel(options.parallel);
+    const file = modelPathOf(model);
+    if (!file) throw new UserError('fromModel needs a model loaded from a GGUF file (its path is unknown)');
+    const fileInfo = await inspectModelFile(file);
+    return LlamaCppEngine.create(model, file, fileInfo, options, false);
+  }
+
+  private static create(
+    model: LlamaModel,
+    modelPath: string,
+    fileInfo: GgufFileInfo,
+    options: LlamaCppLoadOptions,
+    ownsModel: boolean,
+  ): LlamaCppEngine {
+    const parallel = options.parallel ?? 1;
     const arch = String(fileInfo.metadata.general.architecture);
     const archMeta = fileInfo.architectureMetadata as { block_count?: number };
     const vocabSize = (fileInfo.metadata.tokenizer?.ggml?.tokens ?? []).length;
     const params = model.fileInsights.totalParameters;
     const trainContext = model.trainContextSize;
     const contextSize = options.contextSize ?? Math.min(4096, trainContext);
-    if (!Number.isInteger(contextSize) || contextSize < MIN_CONTEXT) {
-      await model.dispose();
+    if (!Number.isInteger(contextSize) || contextSize < MIN_CONTEXT)
       throw new UserError(`context size must be an integer >= ${MIN_CONTEXT}, got ${contextSize}`);
-    }
     const threads =
       options.threads ?? (params < 100e6 ? 1 : Math.max(1, Math.min(2, availableParallelism())));
-    if (!Number.isInteger(threads) || threads < 1) {
-      await model.dispose();
+    if (!Number.isInteger(threads) || threads < 1)
       throw new UserError(`threads must be a positive integer, got ${threads}`);
-    }
     const fullMax = options.fullDistributionMaxVocab ?? 32768;
     const settings = {
       contextSize,
@@ -180,6 +218,7 @@ export class LlamaCppEngine implements Engine {
       batchSize: Math.max(options.batchSize ?? 64, parallel + 1),
       parallel,
       padSingleTokens: hasFloatMatmulWeights(fileInfo),
+      ownsModel,
     };
     const template = fileInfo.metadata.tokenizer?.chat_template;
     const engine = new LlamaCppEngine(
@@ -373,6 +412,6 @@ export class LlamaCppEngine implements Engine {
     for (const session of [...this.openSessions]) await session.close();
     await this.contextPromise?.catch(() => undefined);
     await this.context?.context.dispose();
-    await this.model.dispose();
+    if (this.settings.ownsModel) await this.model.dispose();
   }
 }

@@ -125,3 +125,12 @@ export function readLastHiddenState(native: NativeContext): Float32Array {
 export function topFilter(k: number): LogitsFilter {
   return [[], false, false, false, k];
 }
+
+/**
+ * The absolute path a `LlamaModel` was loaded from. node-llama-cpp exposes only the file's base
+ * name (`model.filename`); `fromModel` needs the path to read the GGUF header and sampled weights.
+ */
+export function modelPathOf(model: LlamaModel): string | undefined {
+  const p = (model as unknown as { _modelPath?: unknown })._modelPath;
+  return typeof p === 'string' ? p : undefined;
+}

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { LlamaCppEngine, type LlamaCppLoadOptions } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
 import type { LynxBundleLike } from '../../reason/policies/lynx.ts';
@@ -45,9 +44,8 @@ export interface EvalDataset {
 
 /** Options of `runEval`. */
 export interface EvalOptions {
-  /** A GGUF file (loaded with `engineOptions`, disposed afterwards) or an engine the caller owns. */
-  model: string | Engine;
-  engineOptions?: LlamaCppLoadOptions;
+  /** The engine to run on (any `Engine`; the caller owns it, and it should allow `parallel` sessions). */
+  engine: Engine;
   /** LYNX bundle (file or loaded); required when a `lynx` method is listed. */
   bundle?: string | LynxBundleLike;
   methods: MethodSpec[];
@@ -199,172 +197,164 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const names = datasets.map((d) => d.name);
   if (new Set(names).size !== names.length)
     throw new UserError(`eval: a dataset is listed twice (${names.join(', ')})`);
-  const owned = typeof o.model === 'string';
-  const engine =
-    typeof o.model === 'string'
-      ? await LlamaCppEngine.load(o.model, { parallel: o.parallel ?? 1, ...o.engineOptions })
-      : o.model;
-  try {
-    const bundle = typeof o.bundle === 'string' ? await loadBundleFor(o.bundle, engine) : o.bundle;
-    const factories = o.methods.map((m) => policyFactory(m, bundle));
-    mkdirSync(o.out, { recursive: true });
-    const paths = {
-      results: path.join(o.out, 'results.jsonl'),
-      summary: path.join(o.out, 'summary.json'),
-      report: path.join(o.out, 'report.html'),
-      meta: path.join(o.out, 'meta.json'),
-    };
-    checkMeta(paths.meta, evalMeta(engine, bundle, o));
-    const store = ResultsStore.open(paths.results);
-    // The label pass mirrors LYNX's forced exits: the bundle's exit cue and cue lexicon when there is one.
-    const labelDefaults: PolicyDefaults | undefined = bundle
-      ? {
-          exitCue: bundle.data.exitCue,
-          cues: bundle.data.cues
-            ? { lexicon: [...bundle.data.cues.lexicon], mode: bundle.data.cues.mode as 'substring' | 'word' }
-            : undefined,
-        }
-      : undefined;
-    const withLabels = o.labels ?? true;
-    const perInstance = o.methods.length + (withLabels ? 1 : 0);
-    const total =
-      datasets.reduce((n, d) => n + d.problems.length, 0) *
-      o.temperatures.length *
-      o.seeds.length *
-      perInstance;
-    let done = 0;
-    let written = 0;
-    let skipped = 0;
-    let aborted = false;
-    const planKeys = new Set<string>();
-    interface Job {
-      d: (typeof datasets)[number];
-      problem: WorkProblem;
-      temperature: number;
-      seed: number;
-      sampleSeed: number;
-      run: PlannedRun;
-      key: string;
-    }
-    const jobs: Job[] = [];
-    for (const d of datasets)
-      for (const temperature of o.temperatures)
-        for (const seed of o.seeds)
-          for (const problem of d.problems) {
-            const sampleSeed = evalSampleSeed(seed, d.name, problem.id);
-            const runs: PlannedRun[] = [];
-            if (withLabels) {
-              runs.push({
-                label: LABELS_ROW,
-                method: 'labels',
-                options: {},
-                kind: 'labels',
-                policy: () => cueLabelPolicy(problem.kind, problem.gold, labelDefaults),
-              });
-            }
-            o.methods.forEach((m, i) => {
-              runs.push({
-                label: m.label,
-                method: m.name,
-                options: m.options,
-                kind: 'run',
-                policy: () => factories[i](problem),
-              });
-            });
-            for (const run of runs) {
-              const key = rowKey({
-                label: run.label,
-                dataset: d.name,
-                problemId: problem.id,
-                temperature,
-                seed,
-              });
-              planKeys.add(key);
-              jobs.push({ d, problem, temperature, seed, sampleSeed, run, key });
-            }
-          }
-    try {
-      // Runs go side by side (--parallel) and are written in plan order: the same file as a serial run.
-      await runOrdered(jobs, {
-        parallel: o.parallel ?? 1,
-        stop: () => aborted || (o.signal?.aborted ?? false),
-        run: async (job) => {
-          if (store.has(job.key)) return null;
-          return runReasoning(engine, engine.formatChat(job.problem.messages), job.run.policy(), {
-            sample: {
-              temperature: job.temperature,
-              topP: o.topP ?? 0.95,
-              topK: o.topK ?? 0,
-              seed: job.sampleSeed,
-            },
-            maxTokens: o.maxTokens,
-            answerMaxTokens: o.answerMaxTokens ?? 64,
-            signal: o.signal,
-          });
-        },
-        onResult: (job, trace) => {
-          // A run cut short by the signal is not a result; it (and every later one) is redone next time.
-          if (aborted || (trace && (trace.exit.reason === 'aborted' || trace.finish === 'aborted'))) {
-            aborted = true;
-            return;
-          }
-          done++;
-          if (trace) {
-            store.append(
-              traceToRow(engine, trace, {
-                kind: job.run.kind,
-                method: job.run.method,
-                label: job.run.label,
-                options: job.run.options,
-                dataset: job.d.name,
-                problem: job.problem,
-                temperature: job.temperature,
-                seed: job.seed,
-                sampleSeed: job.sampleSeed,
-              }),
-            );
-            written++;
-          } else skipped++;
-          o.onProgress?.({
-            done,
-            total,
-            skipped: trace === null,
-            label: job.run.label,
-            dataset: job.d.name,
-            problemId: job.problem.id,
-            written,
-          });
-        },
-      });
-      if (o.signal?.aborted) aborted = true;
-    } finally {
-      store.close();
-    }
-    const rows = store.rows.filter((r) => planKeys.has(rowKey(r)));
-    const context = {
-      model: engine.info.modelId,
-      engine: engine.info.name,
-      datasets: names,
-      methods: o.methods.map((m) => m.label),
-      temperatures: o.temperatures,
-      seeds: o.seeds,
-      maxTokens: o.maxTokens,
-    };
-    const summary = summarizeEval(rows, context);
-    writeFileSync(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
-    writeFileSync(paths.report, await renderReport(summary, rows, { maxTraces: o.reportTraces ?? 200 }));
-    return {
-      paths,
-      rows,
-      summary,
-      table: formatSummaryTable(summary),
-      written,
-      skipped,
-      recoveredBytes: store.recoveredBytes,
-      aborted,
-      seconds: (performance.now() - started) / 1000,
-    };
-  } finally {
-    if (owned) await engine.dispose();
+  const engine = o.engine;
+  const bundle = typeof o.bundle === 'string' ? await loadBundleFor(o.bundle, engine) : o.bundle;
+  const factories = o.methods.map((m) => policyFactory(m, bundle));
+  mkdirSync(o.out, { recursive: true });
+  const paths = {
+    results: path.join(o.out, 'results.jsonl'),
+    summary: path.join(o.out, 'summary.json'),
+    report: path.join(o.out, 'report.html'),
+    meta: path.join(o.out, 'meta.json'),
+  };
+  checkMeta(paths.meta, evalMeta(engine, bundle, o));
+  const store = ResultsStore.open(paths.results);
+  // The label pass mirrors LYNX's forced exits: the bundle's exit cue and cue lexicon when there is one.
+  const labelDefaults: PolicyDefaults | undefined = bundle
+    ? {
+        exitCue: bundle.data.exitCue,
+        cues: bundle.data.cues
+          ? { lexicon: [...bundle.data.cues.lexicon], mode: bundle.data.cues.mode as 'substring' | 'word' }
+          : undefined,
+      }
+    : undefined;
+  const withLabels = o.labels ?? true;
+  const perInstance = o.methods.length + (withLabels ? 1 : 0);
+  const total =
+    datasets.reduce((n, d) => n + d.problems.length, 0) *
+    o.temperatures.length *
+    o.seeds.length *
+    perInstance;
+  let done = 0;
+  let written = 0;
+  let skipped = 0;
+  let aborted = false;
+  const planKeys = new Set<string>();
+  interface Job {
+    d: (typeof datasets)[number];
+    problem: WorkProblem;
+    temperature: number;
+    seed: number;
+    sampleSeed: number;
+    run: PlannedRun;
+    key: string;
   }
+  const jobs: Job[] = [];
+  for (const d of datasets)
+    for (const temperature of o.temperatures)
+      for (const seed of o.seeds)
+        for (const problem of d.problems) {
+          const sampleSeed = evalSampleSeed(seed, d.name, problem.id);
+          const runs: PlannedRun[] = [];
+          if (withLabels) {
+            runs.push({
+              label: LABELS_ROW,
+              method: 'labels',
+              options: {},
+              kind: 'labels',
+              policy: () => cueLabelPolicy(problem.kind, problem.gold, labelDefaults),
+            });
+          }
+          o.methods.forEach((m, i) => {
+            runs.push({
+              label: m.label,
+              method: m.name,
+              options: m.options,
+              kind: 'run',
+              policy: () => factories[i](problem),
+            });
+          });
+          for (const run of runs) {
+            const key = rowKey({
+              label: run.label,
+              dataset: d.name,
+              problemId: problem.id,
+              temperature,
+              seed,
+            });
+            planKeys.add(key);
+            jobs.push({ d, problem, temperature, seed, sampleSeed, run, key });
+          }
+        }
+  try {
+    // Runs go side by side (--parallel) and are written in plan order: the same file as a serial run.
+    await runOrdered(jobs, {
+      parallel: o.parallel ?? 1,
+      stop: () => aborted || (o.signal?.aborted ?? false),
+      run: async (job) => {
+        if (store.has(job.key)) return null;
+        return runReasoning(engine, engine.formatChat(job.problem.messages), job.run.policy(), {
+          sample: {
+            temperature: job.temperature,
+            topP: o.topP ?? 0.95,
+            topK: o.topK ?? 0,
+            seed: job.sampleSeed,
+          },
+          maxTokens: o.maxTokens,
+          answerMaxTokens: o.answerMaxTokens ?? 64,
+          signal: o.signal,
+        });
+      },
+      onResult: (job, trace) => {
+        // A run cut short by the signal is not a result; it (and every later one) is redone next time.
+        if (aborted || (trace && (trace.exit.reason === 'aborted' || trace.finish === 'aborted'))) {
+          aborted = true;
+          return;
+        }
+        done++;
+        if (trace) {
+          store.append(
+            traceToRow(engine, trace, {
+              kind: job.run.kind,
+              method: job.run.method,
+              label: job.run.label,
+              options: job.run.options,
+              dataset: job.d.name,
+              problem: job.problem,
+              temperature: job.temperature,
+              seed: job.seed,
+              sampleSeed: job.sampleSeed,
+            }),
+          );
+          written++;
+        } else skipped++;
+        o.onProgress?.({
+          done,
+          total,
+          skipped: trace === null,
+          label: job.run.label,
+          dataset: job.d.name,
+          problemId: job.problem.id,
+          written,
+        });
+      },
+    });
+    if (o.signal?.aborted) aborted = true;
+  } finally {
+    store.close();
+  }
+  const rows = store.rows.filter((r) => planKeys.has(rowKey(r)));
+  const context = {
+    model: engine.info.modelId,
+    engine: engine.info.name,
+    datasets: names,
+    methods: o.methods.map((m) => m.label),
+    temperatures: o.temperatures,
+    seeds: o.seeds,
+    maxTokens: o.maxTokens,
+  };
+  const summary = summarizeEval(rows, context);
+  writeFileSync(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(paths.report, await renderReport(summary, rows, { maxTraces: o.reportTraces ?? 200 }));
+  return {
+    paths,
+    rows,
+    summary,
+    table: formatSummaryTable(summary),
+    written,
+    skipped,
+    recoveredBytes: store.recoveredBytes,
+    aborted,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

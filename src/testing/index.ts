@@ -1,0 +1,12 @@
+/**
+ * lynx-exit/testing: for your own tests. A scripted fake engine (no model: you write what it thinks
+ * and answers) and builders of tiny real GGUF models that llama.cpp loads.
+ */
+export { createScriptedEngine, ScriptedEngine, type ScriptedEngineOptions } from './ScriptedEngine.ts';
+export {
+  buildBenchModel,
+  buildTestModel,
+  CYCLE,
+  type TestModel,
+  type TestModelOptions,
+} from './testModels.ts';
