@@ -76,7 +76,13 @@ export type {
   StepHint,
   StepResult,
 } from './engine/types.ts';
-export { UserError } from './errors.ts';
+export {
+  BundleMismatchError,
+  DataFormatError,
+  EngineCapabilityError,
+  InvalidArgumentError,
+  UserError,
+} from './errors.ts';
 export {
   accuracy,
   auroc,

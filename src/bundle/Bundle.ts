@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { MondrianConformal, type PredictionSet, predictionSet } from '../conformal/MondrianConformal.ts';
 import { checkLevel } from '../conformal/quantile.ts';
+import { DEFAULT_EPSILON, type RiskLevel } from '../conformal/riskLevel.ts';
 import { type CueEvent, TrajectoryCalibrator } from '../conformal/TrajectoryCalibrator.ts';
-import { UserError } from '../errors.ts';
+import { BundleMismatchError, DataFormatError, InvalidArgumentError } from '../errors.ts';
 import { Probe } from '../probe/Probe.ts';
 import { checkFingerprint, type Fingerprint } from './fingerprint.ts';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleData } from './schema.ts';
 
 /** Which guarantee a decision uses: per-event Mondrian level δ, or trajectory-level risk α (confidence 1−ε). */
-export type DecisionLevel = { delta: number } | { alpha: number; epsilon?: number };
+/** The risk level of a decision (the one `RiskLevel`). */
+export type DecisionLevel = RiskLevel;
 
 /** The outcome of scoring one cue event. */
 export interface Decision {
@@ -22,7 +24,6 @@ export interface Decision {
 }
 
 const same = (a: number, b: number) => Math.abs(a - b) <= 1e-12;
-const DEFAULT_EPSILON = 0.1;
 
 /** 'sha256:<hex>' of a probe's JSON (what `probeSha256` stores). */
 export function probeChecksum(probe: BundleData['probe']): string {
@@ -48,16 +49,16 @@ export class Bundle {
 
   constructor(readonly data: BundleData) {
     if (data.probeSha256 !== undefined && data.probeSha256 !== probeChecksum(data.probe))
-      throw new UserError(
+      throw new DataFormatError(
         `the probe weights do not match the bundle's checksum (${data.probeSha256.slice(0, 19)}…): the file was edited or corrupted`,
       );
     this.probe = Probe.fromJSON(data.probe);
     if (this.probe.inputDim !== data.features.dim)
-      throw new UserError(
+      throw new DataFormatError(
         `probe takes ${this.probe.inputDim} features but features.dim is ${data.features.dim}`,
       );
     const s = data.conformal.scores;
-    if (s && s.p.length !== s.y.length) throw new UserError('conformal.scores: p and y lengths differ');
+    if (s && s.p.length !== s.y.length) throw new DataFormatError('conformal.scores: p and y lengths differ');
   }
 
   /** Assembles a bundle from its parts (format, version and createdAt filled in). */
@@ -92,7 +93,7 @@ export class Bundle {
   /** Scores one feature vector and decides whether to exit at this cue. */
   decide(features: Float32Array, level: DecisionLevel): Decision {
     if (features.length !== this.data.features.dim)
-      throw new UserError(
+      throw new BundleMismatchError(
         `bundle expects ${this.data.features.dim} features, got a vector of ${features.length}`,
       );
     const p = this.probe.predictProba(features);
@@ -113,7 +114,9 @@ export class Bundle {
     const s = this.data.conformal.scores;
     if (!s) {
       const have = this.data.conformal.perClass.map((e) => e.delta).join(', ') || 'none';
-      throw new UserError(`bundle has no conformal thresholds for delta ${delta}; available: ${have}`);
+      throw new InvalidArgumentError(
+        `bundle has no conformal thresholds for delta ${delta}; available: ${have}`,
+      );
     }
     const rows = s.perEventRows;
     this.mondrian ??= rows
@@ -134,7 +137,7 @@ export class Bundle {
     );
     if (hits.length === 1) return hits[0].lambda;
     if (hits.length > 1)
-      throw new UserError(
+      throw new InvalidArgumentError(
         `bundle has several trajectory calibrations for alpha ${alpha} (epsilon ${hits.map((h) => h.epsilon).join(', ')}); say which epsilon`,
       );
     const s = this.data.conformal.scores;
@@ -142,7 +145,7 @@ export class Bundle {
       const have =
         this.data.conformal.trajectory.map((e) => `alpha ${e.alpha}/epsilon ${e.epsilon}`).join(', ') ||
         'none';
-      throw new UserError(
+      throw new InvalidArgumentError(
         `bundle has no trajectory calibration for alpha ${alpha}${epsilon === undefined ? '' : ` epsilon ${epsilon}`}; available: ${have}`,
       );
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { BundleMismatchError, UserError } from '../errors.ts';
 
 /** Identifies the model a bundle was made for. */
 export const FingerprintSchema = z.object({
@@ -67,7 +67,7 @@ export function sameModel(a: Fingerprint, b: Fingerprint): boolean {
 /** Throws a UserError naming both models unless the bundle's fingerprint matches the model's. */
 export function checkFingerprint(bundleFp: Fingerprint, modelFp: Fingerprint): void {
   if (!sameModel(bundleFp, modelFp))
-    throw new UserError(
+    throw new BundleMismatchError(
       `bundle was made for ${describeFingerprint(bundleFp)}; this model is ${describeFingerprint(modelFp)}`,
     );
 }

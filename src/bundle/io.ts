@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { UserError } from '../errors.ts';
+import { DataFormatError, UserError, withContext } from '../errors.ts';
 import { Bundle } from './Bundle.ts';
 import { checkFingerprint, type Fingerprint } from './fingerprint.ts';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleData, BundleSchema, infinityReplacer } from './schema.ts';
@@ -14,7 +14,7 @@ export async function saveBundle(path: string, bundle: Bundle | BundleData): Pro
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw new UserError(`cannot write bundle ${path}: ${(e as Error).message}`);
+    throw new DataFormatError(`cannot write bundle ${path}: ${(e as Error).message}`);
   }
 }
 
@@ -24,17 +24,17 @@ export function parseBundle(text: string, where: string): Bundle {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new UserError(
+    throw new DataFormatError(
       `bundle ${where} is not valid JSON (truncated or not a bundle?): ${(e as Error).message}`,
     );
   }
   const head = raw as { format?: unknown; version?: unknown } | null;
   if (typeof head !== 'object' || head === null || head.format !== BUNDLE_FORMAT)
-    throw new UserError(
+    throw new DataFormatError(
       `${where} is not a lynx-exit bundle (format is ${JSON.stringify(head?.format ?? null)}, expected "${BUNDLE_FORMAT}")`,
     );
   if (head.version !== BUNDLE_VERSION)
-    throw new UserError(
+    throw new DataFormatError(
       `bundle ${where} has version ${JSON.stringify(head.version)}; this lynx-exit reads version ${BUNDLE_VERSION}`,
     );
   const parsed = BundleSchema.safeParse(raw);
@@ -43,12 +43,12 @@ export function parseBundle(text: string, where: string): Bundle {
       .slice(0, 5)
       .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
       .join('; ');
-    throw new UserError(`bundle ${where} is malformed: ${issues}`);
+    throw new DataFormatError(`bundle ${where} is malformed: ${issues}`);
   }
   try {
     return new Bundle(parsed.data);
   } catch (e) {
-    if (e instanceof UserError) throw new UserError(`bundle ${where}: ${e.message}`);
+    if (e instanceof UserError) throw withContext(e, `bundle ${where}: `);
     throw e;
   }
 }
@@ -66,7 +66,7 @@ export async function loadBundle(
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
+    throw new DataFormatError(
       `cannot read bundle ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`,
     );
   }
@@ -75,7 +75,7 @@ export async function loadBundle(
     try {
       checkFingerprint(bundle.fingerprint, opts.expectFingerprint);
     } catch (e) {
-      throw new UserError(`${path}: ${(e as Error).message}`);
+      throw e instanceof UserError ? withContext(e, `${path}: `) : e;
     }
   }
   return bundle;

@@ -3,10 +3,10 @@
  * the same way and names bad values with the same messages.
  */
 import { Option } from 'commander';
+import { DEFAULT_DELTA, type RiskLevel, type RiskLevelInput, riskLevel } from '../conformal/riskLevel.ts';
 import { type ChatFormatOption, parseChatFormatOption } from '../engine/chatFormats.ts';
 import { type GpuSetting, parseGpuSetting } from '../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../errors.ts';
-import type { LynxLevel } from '../reason/policies/lynx.ts';
 import { TESTBED_SLICES, type TestbedSlice } from '../tasks/testbedTasks.ts';
 
 /** Bounds of a number option; `open` makes both bounds exclusive. */
@@ -109,20 +109,15 @@ export function topKOption(): Option {
     .default(0);
 }
 
-/** The LYNX risk level from --delta / --alpha / --epsilon (δ 0.1 when neither is given). */
-export function lynxLevelFromFlags(o: { delta?: number; alpha?: number; epsilon?: number }): LynxLevel {
-  if (o.delta !== undefined && o.alpha !== undefined)
-    throw new UserError('give either --delta (per-cue risk) or --alpha (per-trajectory risk), not both');
-  if (o.epsilon !== undefined && o.alpha === undefined) throw new UserError('--epsilon goes with --alpha');
-  if (o.alpha !== undefined)
-    return { alpha: o.alpha, ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}) };
-  return { delta: o.delta ?? 0.1 };
+/** The LYNX risk level from --delta / --alpha / --epsilon (δ DEFAULT_DELTA when neither is given). */
+export function lynxLevelFromFlags(o: RiskLevelInput): RiskLevel {
+  return riskLevel(o, { orDefault: true, what: 'options' });
 }
 
 /** The --delta / --alpha / --epsilon options; `prefix` words the help (e.g. "default " for a server). */
 export function lynxLevelOptions(prefix = ''): Option[] {
   return [
-    new Option('--delta <d>', `${prefix}per-cue risk level δ (default 0.1)`).argParser(
+    new Option('--delta <d>', `${prefix}per-cue risk level δ (default ${DEFAULT_DELTA})`).argParser(
       numberOption('delta', { min: 0, max: 1, open: true }),
     ),
     new Option('--alpha <a>', `${prefix}per-trajectory risk level α instead of δ`).argParser(

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import { checkLevel, conformalQuantile } from './quantile.ts';
 
 /** Per-class conformal thresholds for one δ (the bundle's `conformal.perClass` entries). */
@@ -47,20 +47,21 @@ export class MondrianConformal {
   private readonly s0: Float64Array;
 
   constructor(p: ArrayLike<number>, y: ArrayLike<number>) {
-    if (p.length !== y.length) throw new UserError(`calibration: ${p.length} scores but ${y.length} labels`);
-    if (p.length === 0) throw new UserError('calibration set is empty');
+    if (p.length !== y.length)
+      throw new InvalidArgumentError(`calibration: ${p.length} scores but ${y.length} labels`);
+    if (p.length === 0) throw new InvalidArgumentError('calibration set is empty');
     const s1: number[] = [];
     const s0: number[] = [];
     for (let i = 0; i < p.length; i++) {
       const v = p[i];
       if (!(v >= 0 && v <= 1))
-        throw new UserError(`calibration score at ${i} is ${v}; probabilities must be in [0, 1]`);
+        throw new InvalidArgumentError(`calibration score at ${i} is ${v}; probabilities must be in [0, 1]`);
       if (y[i] === 1) s1.push(1 - v);
       else if (y[i] === 0) s0.push(v);
-      else throw new UserError(`calibration label at ${i} is ${y[i]}; labels must be 0 or 1`);
+      else throw new InvalidArgumentError(`calibration label at ${i} is ${y[i]}; labels must be 0 or 1`);
     }
     if (s1.length === 0 || s0.length === 0)
-      throw new UserError(
+      throw new InvalidArgumentError(
         `calibration set has only label ${s1.length ? 1 : 0} (${p.length} events); Mondrian conformal needs both classes`,
       );
     this.s1 = Float64Array.from(s1).sort();

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import { binomialCdfTable } from './binomial.ts';
 import { checkLevel } from './quantile.ts';
 
@@ -50,13 +50,13 @@ export class TrajectoryCalibrator {
 
   constructor(trajectories: readonly (readonly CueEvent[])[], opts: { grid?: readonly number[] } = {}) {
     const grid = Float64Array.from(opts.grid ?? defaultLambdaGrid());
-    if (grid.length === 0) throw new UserError('trajectory calibration: empty λ grid');
+    if (grid.length === 0) throw new InvalidArgumentError('trajectory calibration: empty λ grid');
     for (let g = 0; g < grid.length; g++) {
-      if (!Number.isFinite(grid[g])) throw new UserError(`λ grid value ${grid[g]} is not finite`);
+      if (!Number.isFinite(grid[g])) throw new InvalidArgumentError(`λ grid value ${grid[g]} is not finite`);
       if (g > 0 && !(grid[g] < grid[g - 1]))
-        throw new UserError('λ grid must be strictly decreasing (from safe to aggressive)');
+        throw new InvalidArgumentError('λ grid must be strictly decreasing (from safe to aggressive)');
     }
-    if (trajectories.length === 0) throw new UserError('trajectory calibration set is empty');
+    if (trajectories.length === 0) throw new InvalidArgumentError('trajectory calibration set is empty');
     this.grid = grid;
     this.n = trajectories.length;
     const G = grid.length;
@@ -81,9 +81,11 @@ export class TrajectoryCalibrator {
       const records: Array<{ p: number; y: number }> = [];
       traj.forEach((e, i) => {
         if (!(e.p >= 0 && e.p <= 1))
-          throw new UserError(`trajectory ${t}, cue ${i}: score ${e.p} is not a probability in [0, 1]`);
+          throw new InvalidArgumentError(
+            `trajectory ${t}, cue ${i}: score ${e.p} is not a probability in [0, 1]`,
+          );
         if (e.y !== 0 && e.y !== 1)
-          throw new UserError(`trajectory ${t}, cue ${i}: label ${e.y} must be 0 or 1`);
+          throw new InvalidArgumentError(`trajectory ${t}, cue ${i}: label ${e.y} must be 0 or 1`);
         if (e.p > prevMax) {
           records.push(e);
           prevMax = e.p;

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 
 /**
  * log P(Binom(n, p) = k) for k = 0..kMax, by the pmf recurrence
@@ -23,9 +23,9 @@ function logSumExp(xs: Float64Array): number {
 
 function checkArgs(k: number, n: number, p: number): void {
   if (!(Number.isInteger(n) && n >= 0))
-    throw new UserError(`binomial n must be a non-negative integer, got ${n}`);
-  if (!Number.isInteger(k)) throw new UserError(`binomial k must be an integer, got ${k}`);
-  if (!(p >= 0 && p <= 1)) throw new UserError(`binomial p must be in [0, 1], got ${p}`);
+    throw new InvalidArgumentError(`binomial n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(k)) throw new InvalidArgumentError(`binomial k must be an integer, got ${k}`);
+  if (!(p >= 0 && p <= 1)) throw new InvalidArgumentError(`binomial p must be in [0, 1], got ${p}`);
 }
 
 /** P(Binom(n, p) ≤ k), summed exactly term by term in log space (accurate deep in the tails). */

@@ -1,8 +1,8 @@
-import { UserError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 
 /** Throws unless δ (or α, ε) is a probability strictly inside (0, 1). */
 export function checkLevel(v: number, name = 'delta'): void {
-  if (!(v > 0 && v < 1)) throw new UserError(`${name} must be in (0, 1), got ${v}`);
+  if (!(v > 0 && v < 1)) throw new InvalidArgumentError(`${name} must be in (0, 1), got ${v}`);
 }
 
 /**
@@ -27,7 +27,7 @@ export function conformalQuantile(
   opts: { beyondN?: 'infinity' | 'clip'; sorted?: boolean } = {},
 ): number {
   const n = scores.length;
-  if (n === 0) throw new UserError('conformal quantile of an empty calibration set');
+  if (n === 0) throw new InvalidArgumentError('conformal quantile of an empty calibration set');
   let k = conformalRank(n, delta);
   if (k > n) {
     if ((opts.beyondN ?? 'infinity') === 'infinity') return Number.POSITIVE_INFINITY;

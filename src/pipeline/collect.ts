@@ -15,7 +15,7 @@ import { gradeAnswer } from '../answers/grade.ts';
 import type { CueDetectorOptions } from '../cues/CueDetector.ts';
 import { resolveCueOptions } from '../cues/CueDetector.ts';
 import type { Engine } from '../engine/types.ts';
-import { UserError } from '../errors.ts';
+import { EngineCapabilityError, InvalidArgumentError } from '../errors.ts';
 import { LYNX_EXIT_CUE } from '../reason/cueTexts.ts';
 import { forcedExit } from '../reason/forcedExit.ts';
 import { concatFeatures } from '../reason/policies/lynx.ts';
@@ -106,13 +106,13 @@ export function rolloutSeed(seed: number, task: string, problemId: string, sampl
 
 /** Checks that the engine exposes every requested layer. */
 function checkLayers(engine: Engine, layers: number[]): void {
-  if (layers.length === 0) throw new UserError('--layers needs at least one layer index');
+  if (layers.length === 0) throw new InvalidArgumentError('--layers needs at least one layer index');
   const have = engine.info.hiddenLayers;
   for (const l of layers) {
     const ok = have === 'all' ? Number.isInteger(l) && l >= -1 && l < engine.info.layers : have.includes(l);
     if (!ok) {
       const list = have === 'all' ? `-1 and 0..${engine.info.layers - 1}` : have.join(', ') || 'none';
-      throw new UserError(
+      throw new EngineCapabilityError(
         `${engine.info.name} engine cannot give hidden states of layer ${l} for ${engine.info.modelId}; available: ${list}`,
       );
     }
@@ -205,15 +205,15 @@ async function syntheticEvent(
 function checkOptions(o: CollectOptions): void {
   const posInt = (name: string, v: number) => {
     if (!Number.isSafeInteger(v) || v <= 0)
-      throw new UserError(`${name} must be a positive integer, got ${v}`);
+      throw new InvalidArgumentError(`${name} must be a positive integer, got ${v}`);
   };
   posInt('samples', o.samples);
   posInt('max-tokens', o.maxTokens);
   posInt('exit-max-tokens', o.exitMaxTokens);
   if (!Number.isSafeInteger(o.seed) || o.seed < 0)
-    throw new UserError(`seed must be a non-negative integer, got ${o.seed}`);
-  if (!(o.temperature >= 0)) throw new UserError(`temperature must be >= 0, got ${o.temperature}`);
-  if (!(o.topP > 0 && o.topP <= 1)) throw new UserError(`top-p must be in (0, 1], got ${o.topP}`);
+    throw new InvalidArgumentError(`seed must be a non-negative integer, got ${o.seed}`);
+  if (!(o.temperature >= 0)) throw new InvalidArgumentError(`temperature must be >= 0, got ${o.temperature}`);
+  if (!(o.topP > 0 && o.topP <= 1)) throw new InvalidArgumentError(`top-p must be in (0, 1], got ${o.topP}`);
 }
 
 /** Collects labelled cue events for `problems` into the store at `o.out`, continuing it if it exists. */

@@ -31,7 +31,7 @@ import { endianness } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { FingerprintSchema } from '../bundle/fingerprint.ts';
-import { UserError } from '../errors.ts';
+import { DataFormatError } from '../errors.ts';
 
 export const EVENTS_FORMAT = 'lynx-exit.events';
 export const EVENTS_VERSION = 1;
@@ -227,7 +227,7 @@ function scanJsonl(file: string, dim: number): JsonlScan {
     const lines = rest.split('\n');
     for (let i = 1; i < lines.length; i++) {
       if (lines[i].includes('"type":"done"') && i < lines.length - 1) {
-        throw new UserError(
+        throw new DataFormatError(
           `${file} is damaged: ${stop}, but complete rollouts follow it; the store cannot be repaired automatically`,
         );
       }
@@ -247,7 +247,7 @@ function scanJsonl(file: string, dim: number): JsonlScan {
 export function readEventsMeta(prefixOrFile: string): EventsMeta {
   const paths = eventsPaths(prefixOrFile);
   if (!existsSync(paths.meta)) {
-    throw new UserError(
+    throw new DataFormatError(
       `no events store at ${paths.prefix}: ${paths.meta} does not exist (write one with \`lynx-exit collect --out ${paths.prefix}\`)`,
     );
   }
@@ -255,21 +255,22 @@ export function readEventsMeta(prefixOrFile: string): EventsMeta {
   try {
     raw = JSON.parse(readFileSync(paths.meta, 'utf8'));
   } catch (e) {
-    throw new UserError(`${paths.meta} is not valid JSON: ${(e as Error).message}`);
+    throw new DataFormatError(`${paths.meta} is not valid JSON: ${(e as Error).message}`);
   }
   const head = raw as { format?: unknown; version?: unknown } | null;
   if (head?.format !== EVENTS_FORMAT) {
-    throw new UserError(
+    throw new DataFormatError(
       `${paths.meta} is not an events meta file (format ${JSON.stringify(head?.format ?? null)})`,
     );
   }
   if (head.version !== EVENTS_VERSION) {
-    throw new UserError(
+    throw new DataFormatError(
       `${paths.meta} has version ${JSON.stringify(head.version)}; this lynx-exit reads ${EVENTS_VERSION}`,
     );
   }
   const parsed = EventsMetaSchema.safeParse(raw);
-  if (!parsed.success) throw new UserError(`${paths.meta} is malformed: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new DataFormatError(`${paths.meta} is malformed: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 
@@ -316,12 +317,13 @@ export function readEvents(prefixOrFile: string): EventsData {
   const paths = eventsPaths(prefixOrFile);
   const meta = readEventsMeta(paths.prefix);
   if (!existsSync(paths.jsonl))
-    throw new UserError(`events store ${paths.prefix}: ${paths.jsonl} is missing`);
-  if (!existsSync(paths.f32)) throw new UserError(`events store ${paths.prefix}: ${paths.f32} is missing`);
+    throw new DataFormatError(`events store ${paths.prefix}: ${paths.jsonl} is missing`);
+  if (!existsSync(paths.f32))
+    throw new DataFormatError(`events store ${paths.prefix}: ${paths.f32} is missing`);
   const scan = scanJsonl(paths.jsonl, meta.dim);
   const f32Size = statSync(paths.f32).size;
   if (f32Size < scan.f32End) {
-    throw new UserError(
+    throw new DataFormatError(
       `${paths.f32} is truncated: ${paths.jsonl} lists ${scan.rows} rows of ${meta.dim} floats (${scan.f32End} bytes) but the file has ${f32Size} bytes`,
     );
   }
@@ -352,7 +354,7 @@ export function readEvents(prefixOrFile: string): EventsData {
 
 function readChunk(fd: number, into: Buffer, at: number, length: number): number {
   const n = readSync(fd, into, at, Math.min(length, 1 << 30), at);
-  if (n <= 0) throw new UserError('unexpected end of the events feature file while reading');
+  if (n <= 0) throw new DataFormatError('unexpected end of the events feature file while reading');
   return n;
 }
 
@@ -435,7 +437,7 @@ export class EventsWriter {
       stored = readEventsMeta(paths.prefix);
       const diff = metaMismatches(stored, meta, opts.ignoreSettings ?? []);
       if (diff.length > 0) {
-        throw new UserError(
+        throw new DataFormatError(
           `${paths.prefix} already holds events collected with other settings (${diff.join('; ')}); use another --out or the same settings`,
         );
       }
@@ -458,7 +460,7 @@ export class EventsWriter {
     const scan = scanJsonl(paths.jsonl, stored.dim);
     const f32Size = statSync(paths.f32).size;
     if (f32Size < scan.f32End) {
-      throw new UserError(
+      throw new DataFormatError(
         `${paths.f32} is truncated: ${paths.jsonl} lists ${scan.rows} rows (${scan.f32End} bytes) but the file has ${f32Size} bytes; the store cannot be continued`,
       );
     }

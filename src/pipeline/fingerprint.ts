@@ -3,7 +3,7 @@ import type { Bundle } from '../bundle/Bundle.ts';
 import { type Fingerprint, fingerprintOf } from '../bundle/fingerprint.ts';
 import { loadBundle } from '../bundle/io.ts';
 import type { Engine } from '../engine/types.ts';
-import { UserError } from '../errors.ts';
+import { BundleMismatchError } from '../errors.ts';
 
 /**
  * Fingerprints an engine's model from its architecture, sizes and every token piece. No probe
@@ -30,12 +30,12 @@ export async function loadBundleFor(path: string, engine: Engine): Promise<Bundl
   );
   if (missing.length > 0) {
     const list = have === 'all' ? `-1 and 0..${engine.info.layers - 1}` : have.join(', ') || 'none';
-    throw new UserError(
+    throw new BundleMismatchError(
       `${path}: the bundle's probe reads hidden-state layers [${layers.join(', ')}]; the ${engine.info.name} engine gives layers ${list} for ${engine.info.modelId}`,
     );
   }
   if (dim !== layers.length * engine.info.hiddenSize)
-    throw new UserError(
+    throw new BundleMismatchError(
       `${path}: the bundle's probe takes ${dim} features; ${layers.length} layer(s) of ${engine.info.modelId} give ${layers.length * engine.info.hiddenSize}`,
     );
   return bundle;

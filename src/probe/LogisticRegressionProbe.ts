@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import { type Classifier, type FitOptions, prepareFit, sigmoid } from './classifier.ts';
 import { minimizeLbfgs } from './lbfgs.ts';
 import { type FeatureInput, type Matrix, packFeatures } from './matrix.ts';
@@ -36,7 +36,7 @@ export class LogisticRegressionProbe implements Classifier {
   constructor(private readonly opts: LogisticOptions = {}) {
     this.C = opts.C ?? 1;
     if (!(this.C > 0 && Number.isFinite(this.C)))
-      throw new UserError(`logistic C must be > 0, got ${this.C}`);
+      throw new InvalidArgumentError(`logistic C must be > 0, got ${this.C}`);
   }
 
   get inputDim(): number {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import { SeededRandom } from '../random/SeededRandom.ts';
 import { type Classifier, type FitOptions, prepareFit, sigmoid } from './classifier.ts';
 import { backwardDense, forwardDense, forwardRow } from './dense.ts';
@@ -70,7 +70,9 @@ export class MlpProbe implements Classifier {
   constructor(private readonly opts: MlpOptions = {}) {
     const hidden = opts.hidden ?? [256, 64];
     if (hidden.some((h) => !(Number.isInteger(h) && h > 0)))
-      throw new UserError(`MLP hidden sizes must be positive integers, got [${hidden.join(', ')}]`);
+      throw new InvalidArgumentError(
+        `MLP hidden sizes must be positive integers, got [${hidden.join(', ')}]`,
+      );
   }
 
   get inputDim(): number {
@@ -353,10 +355,10 @@ export class MlpProbe implements Classifier {
   static fromJSON(j: MlpJson): MlpProbe {
     const sizes = j.layerSizes;
     if (sizes[sizes.length - 1] !== 1)
-      throw new UserError(`mlp: last layer size must be 1, got ${sizes.at(-1)}`);
+      throw new InvalidArgumentError(`mlp: last layer size must be 1, got ${sizes.at(-1)}`);
     const L = sizes.length - 1;
     if (j.weights.length !== L || j.biases.length !== L)
-      throw new UserError(
+      throw new InvalidArgumentError(
         `mlp: ${L} layers but ${j.weights.length} weight and ${j.biases.length} bias tensors`,
       );
     const p = new MlpProbe({ hidden: sizes.slice(1, -1) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import type { FitOptions } from './classifier.ts';
 import {
   LogisticJsonSchema,
@@ -36,7 +36,7 @@ export class Probe {
     readonly classifier: MlpProbe | LogisticRegressionProbe,
   ) {
     if (classifier.inputDim !== scaler.dim)
-      throw new UserError(
+      throw new InvalidArgumentError(
         `probe: scaler has ${scaler.dim} features but the classifier expects ${classifier.inputDim}`,
       );
     this.scratch = new Float32Array(scaler.dim);
@@ -53,7 +53,7 @@ export class Probe {
     const labels = checkLabels(y, m.rows, 'training labels');
     const weights = opts.sampleWeight ? Float64Array.from(opts.sampleWeight) : balancedWeights(labels);
     if (weights.length !== m.rows)
-      throw new UserError(`sampleWeight has ${weights.length} values for ${m.rows} rows`);
+      throw new InvalidArgumentError(`sampleWeight has ${weights.length} values for ${m.rows} rows`);
     const scaler = StandardScaler.fit(m);
     scaler.transformInPlace(m); // m is our own copy
     const classifier = opts.kind === 'logistic' ? new LogisticRegressionProbe(opts) : new MlpProbe(opts);
@@ -64,7 +64,7 @@ export class Probe {
   /** P(label 1) for one feature vector. */
   predictProba(x: Float32Array): number {
     if (x.length !== this.inputDim)
-      throw new UserError(`probe expects ${this.inputDim} features, got a vector of ${x.length}`);
+      throw new InvalidArgumentError(`probe expects ${this.inputDim} features, got a vector of ${x.length}`);
     assertFinite(x, x.length, 'feature vector');
     return this.classifier.predictRow(this.scaler.transformRow(x, this.scratch));
   }
@@ -90,7 +90,7 @@ export class Probe {
   static fromJSON(j: unknown): Probe {
     const parsed = ProbeJsonSchema.safeParse(j);
     if (!parsed.success)
-      throw new UserError(
+      throw new InvalidArgumentError(
         `probe JSON is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       );
     const pj = parsed.data;
@@ -98,7 +98,9 @@ export class Probe {
     const c = pj.classifier;
     const classifier = c.kind === 'mlp' ? MlpProbe.fromJSON(c) : LogisticRegressionProbe.fromJSON(c);
     if (scaler.dim !== pj.inputDim)
-      throw new UserError(`probe JSON: inputDim ${pj.inputDim} but the scaler has ${scaler.dim} features`);
+      throw new InvalidArgumentError(
+        `probe JSON: inputDim ${pj.inputDim} but the scaler has ${scaler.dim} features`,
+      );
     return new Probe(scaler, classifier);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import type { Matrix } from './matrix.ts';
 import { decodeF64, encodeTensor, TensorJsonSchema } from './tensorCodec.ts';
 
@@ -52,7 +52,7 @@ export class StandardScaler {
   /** Standardizes a packed matrix in place. */
   transformInPlace(x: Matrix): void {
     const { data, rows, cols } = x;
-    if (cols !== this.dim) throw new UserError(`scaler expects ${this.dim} features, got ${cols}`);
+    if (cols !== this.dim) throw new InvalidArgumentError(`scaler expects ${this.dim} features, got ${cols}`);
     const { mean, scale } = this;
     for (let i = 0; i < rows; i++) {
       const o = i * cols;

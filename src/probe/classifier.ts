@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import { balancedWeights, checkLabels, type FeatureInput, type Matrix, packFeatures } from './matrix.ts';
 
 /** Options shared by every classifier's `fit`. */
@@ -38,10 +38,12 @@ export function prepareFit(
   let weights: Float64Array;
   if (opts.sampleWeight) {
     if (opts.sampleWeight.length !== m.rows)
-      throw new UserError(`sampleWeight has ${opts.sampleWeight.length} values for ${m.rows} rows`);
+      throw new InvalidArgumentError(
+        `sampleWeight has ${opts.sampleWeight.length} values for ${m.rows} rows`,
+      );
     weights = Float64Array.from(opts.sampleWeight);
     weights.forEach((w, i) => {
-      if (!(w >= 0 && Number.isFinite(w))) throw new UserError(`sampleWeight at row ${i} is ${w}`);
+      if (!(w >= 0 && Number.isFinite(w))) throw new InvalidArgumentError(`sampleWeight at row ${i} is ${w}`);
     });
   } else weights = balancedWeights(labels);
   return { m, labels, weights };

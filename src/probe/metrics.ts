@@ -1,12 +1,12 @@
-import { UserError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 
 function checkPair(scores: ArrayLike<number>, labels: ArrayLike<number>): void {
   if (scores.length !== labels.length)
-    throw new UserError(`${scores.length} scores but ${labels.length} labels`);
+    throw new InvalidArgumentError(`${scores.length} scores but ${labels.length} labels`);
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] !== 0 && labels[i] !== 1)
-      throw new UserError(`label at ${i} is ${labels[i]}; must be 0 or 1`);
-    if (Number.isNaN(scores[i])) throw new UserError(`score at ${i} is NaN`);
+      throw new InvalidArgumentError(`label at ${i} is ${labels[i]}; must be 0 or 1`);
+    if (Number.isNaN(scores[i])) throw new InvalidArgumentError(`score at ${i} is NaN`);
   }
 }
 
@@ -30,7 +30,7 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
   for (let i = 0; i < n; i++) n1 += labels[i];
   const n0 = n - n1;
   if (n1 === 0 || n0 === 0)
-    throw new UserError(`AUROC needs both classes (got ${n1} positives, ${n0} negatives)`);
+    throw new InvalidArgumentError(`AUROC needs both classes (got ${n1} positives, ${n0} negatives)`);
   return (rankSum1 - (n1 * (n1 + 1)) / 2) / (n1 * n0);
 }
 
@@ -52,7 +52,7 @@ export function confusionMatrix(
 
 /** Fraction of rows where (score ≥ threshold) equals the label. */
 export function accuracy(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold = 0.5): number {
-  if (scores.length === 0) throw new UserError('accuracy of an empty set');
+  if (scores.length === 0) throw new InvalidArgumentError('accuracy of an empty set');
   const c = confusionMatrix(scores, labels, threshold);
   return (c.tp + c.tn) / scores.length;
 }

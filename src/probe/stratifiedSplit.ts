@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import type { SeededRandom } from '../random/SeededRandom.ts';
 
 /**
@@ -11,7 +11,7 @@ export function stratifiedSplit(
   rng: SeededRandom,
 ): { train: Int32Array; validation: Int32Array } {
   if (!(fraction > 0 && fraction < 1))
-    throw new UserError(`validation fraction must be in (0, 1), got ${fraction}`);
+    throw new InvalidArgumentError(`validation fraction must be in (0, 1), got ${fraction}`);
   const byClass: number[][] = [[], []];
   for (let i = 0; i < y.length; i++) byClass[y[i]].push(i);
   const train: number[] = [];
@@ -19,7 +19,7 @@ export function stratifiedSplit(
   for (const c of [0, 1]) {
     const idx = rng.shuffle(byClass[c]);
     if (idx.length < 2)
-      throw new UserError(
+      throw new InvalidArgumentError(
         `early stopping needs at least 2 examples of class ${c} (has ${idx.length}); add data or disable early stopping`,
       );
     const nVal = Math.min(idx.length - 1, Math.max(1, Math.round(fraction * idx.length)));

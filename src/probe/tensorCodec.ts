@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 
 /**
  * JSON form of a numeric array: little-endian IEEE bytes in base64. f32 for network weights, f64 for
@@ -28,15 +28,17 @@ export function encodeTensor(a: Float32Array | Float64Array): TensorJson {
 function decodeBytes(t: TensorJson, width: number, what: string): DataView {
   const bytes = Buffer.from(t.base64, 'base64');
   if (bytes.length !== t.length * width)
-    throw new UserError(`${what}: ${bytes.length} bytes of ${t.dtype} data, expected ${t.length * width}`);
+    throw new InvalidArgumentError(
+      `${what}: ${bytes.length} bytes of ${t.dtype} data, expected ${t.length * width}`,
+    );
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Decodes an f32le tensor; `expectLength` guards shapes. */
 export function decodeF32(t: TensorJson, what: string, expectLength?: number): Float32Array {
-  if (t.dtype !== 'f32le') throw new UserError(`${what}: expected dtype f32le, got ${t.dtype}`);
+  if (t.dtype !== 'f32le') throw new InvalidArgumentError(`${what}: expected dtype f32le, got ${t.dtype}`);
   if (expectLength !== undefined && t.length !== expectLength)
-    throw new UserError(`${what}: has ${t.length} values, expected ${expectLength}`);
+    throw new InvalidArgumentError(`${what}: has ${t.length} values, expected ${expectLength}`);
   const view = decodeBytes(t, 4, what);
   const out = new Float32Array(t.length);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
@@ -45,9 +47,9 @@ export function decodeF32(t: TensorJson, what: string, expectLength?: number): F
 
 /** Decodes an f64le tensor; `expectLength` guards shapes. */
 export function decodeF64(t: TensorJson, what: string, expectLength?: number): Float64Array {
-  if (t.dtype !== 'f64le') throw new UserError(`${what}: expected dtype f64le, got ${t.dtype}`);
+  if (t.dtype !== 'f64le') throw new InvalidArgumentError(`${what}: expected dtype f64le, got ${t.dtype}`);
   if (expectLength !== undefined && t.length !== expectLength)
-    throw new UserError(`${what}: has ${t.length} values, expected ${expectLength}`);
+    throw new InvalidArgumentError(`${what}: has ${t.length} values, expected ${expectLength}`);
   const view = decodeBytes(t, 8, what);
   const out = new Float64Array(t.length);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(i * 8, true);

@@ -5,6 +5,7 @@
  * token accounting the HTTP layer sends.
  */
 import { randomInt } from 'node:crypto';
+import { DEFAULT_DELTA } from '../conformal/riskLevel.ts';
 import type { Engine, SampleOptions } from '../engine/types.ts';
 import { UserError } from '../errors.ts';
 import { LYNX_EXIT_CUE } from '../reason/cueTexts.ts';
@@ -120,7 +121,7 @@ export class ChatService {
     this.queue = new GenerationQueue(opts.maxQueue ?? 16, opts.engine.info.maxSessions);
     this.policies = new ExitPolicyChooser(
       opts.bundle,
-      opts.bundle ? (opts.defaultLevel ?? { delta: 0.1 }) : undefined,
+      opts.bundle ? (opts.defaultLevel ?? { delta: DEFAULT_DELTA }) : undefined,
     );
     this.sampleDefaults = { temperature: opts.temperature ?? 0.6, topP: opts.topP ?? 0.95 };
     this.answerMaxTokens = opts.answerMaxTokens ?? DEFAULT_ANSWER_MAX_TOKENS;

@@ -7,6 +7,7 @@
  * A cue exit rolls back the cue token(s) already decoded, so the last few thinking tokens are held
  * back until it is clear they stay; probe / trial tokens are never shown.
  */
+import { TokenTextDecoder } from '../engine/textDecoder.ts';
 import type { Engine } from '../engine/types.ts';
 import type { TokenRole } from '../reason/types.ts';
 
@@ -18,35 +19,6 @@ const THINK_CLOSE = '</think>';
 export interface ReplyDelta {
   reasoning?: string;
   content?: string;
-}
-
-/** Decodes tokens to text incrementally without splitting multi-byte characters. */
-export class TokenTextDecoder {
-  private pending: number[] = [];
-  constructor(private readonly engine: Engine) {}
-
-  /** Adds a token; returns the text that is complete so far ('' while a character is split). */
-  push(token: number): string {
-    this.pending.push(token);
-    const text = this.engine.detokenize(this.pending);
-    if (text.endsWith('\uFFFD') && this.pending.length < 4) return '';
-    this.pending = [];
-    return text;
-  }
-
-  /** Returns whatever is left. */
-  flush(): string {
-    const text = this.pending.length > 0 ? this.engine.detokenize(this.pending) : '';
-    this.pending = [];
-    return text;
-  }
-
-  /** Tokens not yet returned as text. */
-  takePending(): number[] {
-    const p = this.pending;
-    this.pending = [];
-    return p;
-  }
 }
 
 /**

@@ -3,6 +3,7 @@
  * bundle is loaded, vanilla otherwise or when the request says `"lynx": false`.
  */
 import type { Bundle } from '../bundle/Bundle.ts';
+import { riskLevel } from '../conformal/riskLevel.ts';
 import { UserError } from '../errors.ts';
 import { type LynxLevel, lynxPolicy } from '../reason/policies/lynx.ts';
 import { vanillaPolicy } from '../reason/policies/simple.ts';
@@ -46,18 +47,20 @@ export class ExitPolicyChooser {
         "This server has no LYNX bundle loaded (start it with --bundle), so 'lynx' levels cannot be used.",
         'lynx',
       );
-    if (setting.kind === 'on') return { policy: this.lynxAt({ delta: 0.1 }), level: { delta: 0.1 } };
-    const level: LynxLevel =
-      setting.kind === 'delta'
-        ? { delta: setting.delta }
-        : { alpha: setting.alpha, ...(setting.epsilon !== undefined ? { epsilon: setting.epsilon } : {}) };
+    if (setting.kind === 'on') {
+      const level = riskLevel({}, { orDefault: true });
+      return { policy: this.lynxAt(level), level };
+    }
     try {
+      const level = riskLevel(setting.kind === 'delta' ? { delta: setting.delta } : setting, {
+        what: 'lynx',
+      });
       this.checkLevel(level);
+      return { policy: this.lynxAt(level), level };
     } catch (e) {
       if (e instanceof UserError) throw badRequest(e.message, `lynx.${setting.kind}`);
       throw e;
     }
-    return { policy: this.lynxAt(level), level };
   }
 
   /** Throws a UserError if the bundle has no calibration for `level`. */

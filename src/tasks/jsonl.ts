@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { DataFormatError } from '../errors.ts';
 
 /** A problem with one row, thrown by a row converter; the reader adds the file and line. */
 export class RowError extends Error {}
@@ -42,15 +42,15 @@ export function parseJsonl<S extends z.ZodType, R>(
     try {
       value = JSON.parse(raw);
     } catch (err) {
-      throw new UserError(`${file}:${line}: not valid JSON (${(err as Error).message})`);
+      throw new DataFormatError(`${file}:${line}: not valid JSON (${(err as Error).message})`);
     }
     const parsed = schema.safeParse(value);
-    if (!parsed.success) throw new UserError(`${file}:${line}: ${describeIssues(parsed.error)}`);
+    if (!parsed.success) throw new DataFormatError(`${file}:${line}: ${describeIssues(parsed.error)}`);
     try {
       const item = convert(parsed.data, line, out.length);
       if (item !== undefined) out.push(item);
     } catch (err) {
-      if (err instanceof RowError) throw new UserError(`${file}:${line}: ${err.message}`);
+      if (err instanceof RowError) throw new DataFormatError(`${file}:${line}: ${err.message}`);
       throw err;
     }
   }
@@ -63,6 +63,6 @@ export function readJsonl<S extends z.ZodType, R>(
   schema: S,
   convert: (row: z.output<S>, line: number, index: number) => R | undefined,
 ): R[] {
-  if (!existsSync(file)) throw new UserError(`${file}: no such file`);
+  if (!existsSync(file)) throw new DataFormatError(`${file}: no such file`);
   return parseJsonl(file, readFileSync(file, 'utf8'), schema, convert);
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensure, UserError } from '../errors.ts';
+import { DataFormatError, ensure } from '../errors.ts';
 import { dataDirCandidates } from './dataDir.ts';
 import { parseAime } from './loaders/aime.ts';
 import { parseAmc23 } from './loaders/amc23.ts';
@@ -95,7 +95,8 @@ export const TASKS: Readonly<Record<TaskName, TaskSpec>> = {
 
 /** The spec of a task by name; an unknown name is a UserError listing the known ones. */
 export function taskSpec(name: string): TaskSpec {
-  if (!isTaskName(name)) throw new UserError(`unknown task "${name}"; known tasks: ${TASK_NAMES.join(', ')}`);
+  if (!isTaskName(name))
+    throw new DataFormatError(`unknown task "${name}"; known tasks: ${TASK_NAMES.join(', ')}`);
   return TASKS[name];
 }
 
@@ -104,7 +105,7 @@ export function resolveSplit(spec: TaskSpec, split?: string): string {
   const s = split ?? spec.defaultSplit;
   const canonical = spec.splitAliases?.[s] ?? s;
   if (!(canonical in spec.splits)) {
-    throw new UserError(
+    throw new DataFormatError(
       `task ${spec.name} has no split "${s}"; splits: ${Object.keys(spec.splits).join(', ')}`,
     );
   }
@@ -127,7 +128,7 @@ export function locateTaskFile(task: TaskName, split: string, dataDir?: string):
       looked.push(file);
     }
   }
-  throw new UserError(
+  throw new DataFormatError(
     `no data for ${task} (${split}); looked for:\n  ${looked.join('\n  ')}\n` +
       `Get it with \`lynx-exit data pull ${task}\`, or point $LYNX_DATA_DIR at a folder holding ${task}/${names[0]}.`,
   );
@@ -170,7 +171,7 @@ export function loadTask(name: string, opts: LoadTaskOptions = {}): Problem[] {
     );
   }
   const file = opts.file ? path.resolve(opts.file) : locateTaskFile(spec.name, split, opts.dataDir);
-  if (opts.file && !existsSync(file)) throw new UserError(`${file}: no such file`);
+  if (opts.file && !existsSync(file)) throw new DataFormatError(`${file}: no such file`);
   let problems = spec.parse(file, readFileSync(file, 'utf8'), split);
   if (spec.name === 'math_train' && opts.slice) {
     problems = selectMathSlice(problems, opts.slice, { perSubject: opts.perSubject, seed: opts.seed });

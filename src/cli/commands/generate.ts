@@ -1,14 +1,15 @@
 /**
- * `lynx-exit generate --model FILE.gguf "prompt"`: streams a plain generation to stdout and a
- * stats line to stderr. The loop is `generateText`, which takes per-token hooks so early-exit
- * options (a LYNX bundle, --delta) can be added without touching the engine or the streaming.
+ * `lynx-exit generate --model FILE.gguf "prompt"`: streams a generation to stdout and a stats line
+ * to stderr, through the same reasoning loop as eval and the server (with --bundle: LYNX exits).
  */
 import type { Command } from 'commander';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
-import type { Engine, SampleOptions, Session, StepResult } from '../../engine/types.ts';
+import { TokenTextDecoder } from '../../engine/textDecoder.ts';
+import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
 import { loadBundleFor } from '../../pipeline/fingerprint.ts';
 import { lynxPolicy } from '../../reason/policies/lynx.ts';
+import { vanillaPolicy } from '../../reason/policies/simple.ts';
 import { runReasoning } from '../../reason/runReasoning.ts';
 import type { ExitPolicy, ReasoningTrace } from '../../reason/types.ts';
 import {
@@ -48,98 +49,24 @@ export interface OutputSinks {
 }
 
 /** Why a generation stopped. */
-export type StopReason = 'eog' | 'max-tokens' | 'context-full' | 'hook';
+export type StopReason = 'eog' | 'max-tokens' | 'lynx-exit' | 'aborted';
 
-/** Per-token hook: return 'stop' to end the generation (the place for early-exit policies). */
-export type TokenHook = (
-  step: StepResult,
-  session: Session,
-) => 'stop' | undefined | Promise<'stop' | undefined>;
-
-/** The result of `generateText`. */
+/** The result of `runGenerate`. */
 export interface GenerationResult {
+  /** Generated tokens kept in the sequence (thinking and answer; a LYNX exit's cue and probe tokens excluded). */
   tokens: number[];
   text: string;
   stop: StopReason;
   promptTokens: number;
   prefillSeconds: number;
   decodeSeconds: number;
-}
-
-/**
- * Streams text decoded from tokens: buffers tokens while their text ends in an incomplete UTF-8
- * sequence (U+FFFD), so multi-byte characters split over byte tokens come out whole.
- */
-export class TextStreamer {
-  private pending: number[] = [];
-  constructor(
-    private readonly engine: Engine,
-    private readonly write: (text: string) => void,
-  ) {}
-  /** Adds a token; writes whatever text is complete. */
-  push(token: number): void {
-    this.pending.push(token);
-    const text = this.engine.detokenize(this.pending);
-    if (text.endsWith('\uFFFD') && this.pending.length < 4) return;
-    this.write(text);
-    this.pending = [];
-  }
-  /** Writes what is left. */
-  flush(): void {
-    if (this.pending.length > 0) this.write(this.engine.detokenize(this.pending));
-    this.pending = [];
-  }
-}
-
-/** Runs one generation on `engine` from `prompt` (text or tokens), calling `onToken` after each token. */
-export async function generateText(
-  engine: Engine,
-  prompt: string | number[],
-  opts: { maxTokens: number; sample: SampleOptions; onToken?: TokenHook; onText?: (text: string) => void },
-): Promise<GenerationResult> {
-  const t0 = performance.now();
-  const session = await engine.open(prompt);
-  const promptTokens = session.length;
-  const t1 = performance.now();
-  const streamer = new TextStreamer(engine, opts.onText ?? (() => {}));
-  const tokens: number[] = [];
-  let stop: StopReason = 'max-tokens';
-  try {
-    while (tokens.length < opts.maxTokens) {
-      if (session.length >= engine.info.contextSize) {
-        stop = 'context-full';
-        break;
-      }
-      const step = await session.step(opts.sample);
-      tokens.push(step.token);
-      if (step.isEog) {
-        stop = 'eog';
-        break;
-      }
-      streamer.push(step.token);
-      if ((await opts.onToken?.(step, session)) === 'stop') {
-        stop = 'hook';
-        break;
-      }
-    }
-    streamer.flush();
-  } finally {
-    await session.close();
-  }
-  const t2 = performance.now();
-  const text = engine.detokenize(tokens.filter((t) => !engine.isEog(t)));
-  return {
-    tokens,
-    text,
-    stop,
-    promptTokens,
-    prefillSeconds: (t1 - t0) / 1000,
-    decodeSeconds: (t2 - t1) / 1000,
-  };
+  trace: ReasoningTrace;
+  /** True when a LYNX bundle decided at the cues. */
+  lynx: boolean;
 }
 
 /** The prompt the options ask for: the chat-formatted messages, or the raw text. */
-export function buildPrompt(engine: LlamaCppEngine, o: GenerateCommandOptions): string {
+export function buildPrompt(engine: Engine, o: GenerateCommandOptions): string {
   if (o.raw) return o.prompt;
   const messages = [
     ...(o.system !== undefined ? [{ role: 'system' as const, content: o.system }] : []),
@@ -148,17 +75,30 @@ export function buildPrompt(engine: LlamaCppEngine, o: GenerateCommandOptions): 
   return engine.formatChat(messages);
 }
 
-/** One-line stats for stderr. */
+/** One-line stats for stderr; with a LYNX exit, where it happened. */
 export function formatStats(r: GenerationResult): string {
   const rate = (n: number, s: number) => (s > 0 ? (n / s).toFixed(1) : 'n/a');
+  const t = r.trace;
+  const cue = t.exit.cueEvent !== undefined ? t.cueEvents[t.exit.cueEvent] : undefined;
+  const exit = !r.lynx
+    ? ''
+    : r.stop === 'lynx-exit' && cue
+      ? `; LYNX exit at thinking token ${t.exit.position} ("${cue.text.trim()}"${cue.p !== undefined ? `, p ${cue.p.toFixed(3)}` : ''}), thinking ${t.counts.keptThinking} tok, answer ${t.counts.answer} tok`
+      : `; no early exit (${t.exit.reason})`;
   return (
     `[generate] prompt ${r.promptTokens} tok (${rate(r.promptTokens, r.prefillSeconds)} tok/s), ` +
-    `generated ${r.tokens.length} tok (${rate(r.tokens.length, r.decodeSeconds)} tok/s), stop: ${r.stop}\n`
+    `generated ${r.tokens.length} tok (${rate(r.tokens.length, r.decodeSeconds)} tok/s), stop: ${r.stop}${exit}\n`
   );
 }
 
-/** The whole command: load, format, stream, report. */
+/**
+ * The whole command: load, format, then the reasoning loop every other command uses (vanilla, or
+ * LYNX with --bundle), streaming text as it comes. A LYNX cue exit rolls the cue token back, so the
+ * last thinking text is held back until it is clear it stays.
+ */
 export async function runGenerate(o: GenerateCommandOptions, out: OutputSinks): Promise<GenerationResult> {
+  if (!o.bundle && (o.delta !== undefined || o.alpha !== undefined))
+    throw new UserError('--delta / --alpha need a LYNX bundle (--bundle B.lynx.json)');
   const engine = await LlamaCppEngine.load(o.model, {
     threads: o.threads,
     contextSize: o.contextSize,
@@ -167,77 +107,73 @@ export async function runGenerate(o: GenerateCommandOptions, out: OutputSinks): 
     gpu: o.gpu,
   });
   try {
-    if (o.bundle) return await runLynxGenerate(engine, o, out);
-    if (o.delta !== undefined || o.alpha !== undefined)
-      throw new UserError('--delta / --alpha need a LYNX bundle (--bundle B.lynx.json)');
-    const result = await generateText(engine, buildPrompt(engine, o), {
-      maxTokens: o.maxTokens,
+    const bundle = o.bundle ? await loadBundleFor(o.bundle, engine) : undefined;
+    let exiting = false;
+    const base = bundle ? lynxPolicy({ bundle, ...lynxLevelFromFlags(o) }) : vanillaPolicy();
+    const policy: ExitPolicy = base.onCue
+      ? {
+          ...base,
+          onCue: async (ctx, cue, record, state) => {
+            const d = await base.onCue!(ctx, cue, record, state);
+            if (d.action === 'exit') exiting = true;
+            return d;
+          },
+        }
+      : base;
+    const decoder = new TokenTextDecoder(engine);
+    let held = '';
+    let answerStarted = false;
+    let firstToken: number | undefined;
+    const started = performance.now();
+    const prompt = buildPrompt(engine, o);
+    const trace = await runReasoning(engine, prompt, policy, {
       sample: { temperature: o.temperature, topP: o.topP, topK: o.topK, seed: o.seed },
-      onText: out.stdout,
+      maxTokens: o.maxTokens,
+      // Only a LYNX exit appends a forced answer; without a bundle the context need not keep room for one.
+      ...(bundle ? {} : { answerMaxTokens: 1 }),
+      onToken: ({ token, role }) => {
+        firstToken ??= performance.now();
+        if (role === 'probe' || engine.isEog(token)) return;
+        if (role === 'answer' && !answerStarted) {
+          answerStarted = true;
+          if (!exiting) out.stdout(held + decoder.flush());
+          held = '';
+          if (exiting && bundle) out.stdout(bundle.data.exitCue);
+        }
+        const text = decoder.push(token);
+        if (role === 'answer') return out.stdout(text);
+        out.stdout(held);
+        held = text;
+      },
     });
+    if (!exiting) out.stdout(held + decoder.flush());
     out.stdout('\n');
+    const ended = performance.now();
+    const tokens = trace.tokens
+      .filter((t) => t.kept && t.role !== 'probe' && !engine.isEog(t.token))
+      .map((t) => t.token);
+    const result: GenerationResult = {
+      tokens,
+      text: trace.text,
+      stop:
+        trace.exit.reason === 'cue-exit'
+          ? 'lynx-exit'
+          : trace.finish === 'length'
+            ? 'max-tokens'
+            : trace.finish === 'aborted'
+              ? 'aborted'
+              : 'eog',
+      promptTokens: trace.promptTokens,
+      prefillSeconds: ((firstToken ?? ended) - started) / 1000,
+      decodeSeconds: (ended - (firstToken ?? ended)) / 1000,
+      trace,
+      lynx: bundle !== undefined,
+    };
     out.stderr(formatStats(result));
     return result;
   } finally {
     await engine.dispose();
   }
-}
-
-/**
- * Generation with LYNX early exit, through the same reasoning loop as eval and the server. A cue
- * exit rolls the cue token back, so one thinking token is held back before it is printed.
- */
-async function runLynxGenerate(
-  engine: LlamaCppEngine,
-  o: GenerateCommandOptions,
-  out: OutputSinks,
-): Promise<GenerationResult> {
-  const bundle = await loadBundleFor(o.bundle!, engine);
-  const base = lynxPolicy({ bundle, ...lynxLevelFromFlags(o) });
-  let exiting = false;
-  const policy: ExitPolicy = {
-    ...base,
-    onCue: async (ctx, cue, record, state) => {
-      const d = await base.onCue!(ctx, cue, record, state);
-      if (d.action === 'exit') exiting = true;
-      return d;
-    },
-  };
-  let held: string | null = null;
-  let answerStarted = false;
-  const started = performance.now();
-  const trace: ReasoningTrace = await runReasoning(engine, buildPrompt(engine, o), policy, {
-    sample: { temperature: o.temperature, topP: o.topP, topK: o.topK, seed: o.seed },
-    maxTokens: o.maxTokens,
-    onToken: ({ piece, role }) => {
-      if (role === 'probe') return;
-      if (role === 'answer' && !answerStarted) {
-        answerStarted = true;
-        if (held !== null && !exiting) out.stdout(held);
-        held = null;
-        if (exiting) out.stdout(bundle.data.exitCue);
-      }
-      if (role === 'answer') return out.stdout(piece);
-      if (held !== null) out.stdout(held);
-      held = piece;
-    },
-  });
-  if (held !== null && !exiting) out.stdout(held);
-  out.stdout('\n');
-  const seconds = (performance.now() - started) / 1000;
-  const c = trace.counts;
-  out.stderr(
-    `[generate] ${trace.exit.reason === 'cue-exit' ? `LYNX exit at thinking token ${trace.exit.position}` : `no early exit (${trace.exit.reason})`}; ` +
-      `thinking ${c.keptThinking} tok, answer ${c.answer} tok, ${seconds.toFixed(2)} s\n`,
-  );
-  return {
-    tokens: trace.tokens.filter((t) => t.kept && t.role !== 'probe').map((t) => t.token),
-    text: trace.text,
-    stop: trace.exit.reason === 'cue-exit' ? 'hook' : trace.finish === 'length' ? 'max-tokens' : 'eog',
-    promptTokens: engine.tokenize(buildPrompt(engine, o), { special: true }).length,
-    prefillSeconds: 0,
-    decodeSeconds: seconds,
-  };
 }
 
 /** Registers `generate`. */

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { type GgufFileInfo, readGgufFileInfo } from 'node-llama-cpp';
-import { UserError } from '../../errors.ts';
+import { DataFormatError, UserError } from '../../errors.ts';
 
 /** Architectures the engine is tested on. */
 export const SUPPORTED_ARCHITECTURES = ['llama', 'qwen2', 'qwen3'] as const;
@@ -27,29 +27,29 @@ export async function inspectModelFile(path: string): Promise<GgufFileInfo> {
   let size: number;
   try {
     const st = statSync(path);
-    if (!st.isFile()) throw new UserError(`model path is not a file: ${path}`);
+    if (!st.isFile()) throw new DataFormatError(`model path is not a file: ${path}`);
     size = st.size;
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`model file not found: ${path}`);
+    throw new DataFormatError(`model file not found: ${path}`);
   }
   if (readHead(path, 4).toString('latin1') !== 'GGUF')
-    throw new UserError(`${path} is not a GGUF file (it does not start with the "GGUF" magic)`);
+    throw new DataFormatError(`${path} is not a GGUF file (it does not start with the "GGUF" magic)`);
 
   let info: GgufFileInfo;
   try {
     info = await readGgufFileInfo(path, { sourceType: 'filesystem', logWarnings: false });
   } catch (err) {
-    throw new UserError(`${path} is not a valid GGUF file: ${(err as Error).message}`);
+    throw new DataFormatError(`${path} is not a valid GGUF file: ${(err as Error).message}`);
   }
   const arch = String(info.metadata?.general?.architecture ?? '');
   if (!(SUPPORTED_ARCHITECTURES as readonly string[]).includes(arch))
-    throw new UserError(
+    throw new DataFormatError(
       `${path}: architecture "${arch}" is not supported (supported: ${SUPPORTED_ARCHITECTURES.join(', ')})`,
     );
   const needed = dataEnd(info);
   if (needed !== undefined && needed > size)
-    throw new UserError(`${path} is truncated: its tensors need ${needed} bytes, the file has ${size}`);
+    throw new DataFormatError(`${path} is truncated: its tensors need ${needed} bytes, the file has ${size}`);
   return info;
 }
 

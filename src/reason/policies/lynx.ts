@@ -4,12 +4,13 @@
  * (docs/research/lynx_spec.md §5.2, §6). The first cue that passes decides; the exit itself (cut
  * before the cue token, exit cue, greedy answer ≤ 64 tokens) is the loop's.
  */
+import { type RiskLevel, riskLevel } from '../../conformal/riskLevel.ts';
 import type { CueMatchMode } from '../../cues/lexicon.ts';
-import { UserError } from '../../errors.ts';
 import { CONTINUE, type ExitPolicy } from '../types.ts';
 
 /** The level a bundle decides at: per-event δ (Mondrian conformal) or trajectory-level risk α (confidence 1−ε). */
-export type LynxLevel = { delta: number } | { alpha: number; epsilon?: number };
+/** The risk level of a LYNX policy (the one `RiskLevel`). */
+export type LynxLevel = RiskLevel;
 
 /** A bundle's decision at one cue: the set (δ mode) or the threshold λ (α mode). */
 export interface LynxDecision {
@@ -75,12 +76,5 @@ export function lynxPolicy(opts: LynxOptions): ExitPolicy {
 }
 
 function lynxLevel(opts: LynxOptions): LynxLevel {
-  const has = (x: number | undefined) => x !== undefined;
-  if (has(opts.delta) === has(opts.alpha)) {
-    throw new UserError('lynx policy: give exactly one of delta (per-cue) or alpha (per-trajectory).');
-  }
-  const [name, value] = has(opts.delta) ? ['delta', opts.delta!] : ['alpha', opts.alpha!];
-  if (!(value > 0 && value < 1)) throw new UserError(`lynx policy: ${name} must be in (0, 1), got ${value}.`);
-  if (name === 'delta') return { delta: value };
-  return opts.epsilon === undefined ? { alpha: value } : { alpha: value, epsilon: opts.epsilon };
+  return riskLevel(opts, { what: 'lynx policy' });
 }

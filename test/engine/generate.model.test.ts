@@ -68,7 +68,7 @@ describe('generate command', () => {
         '--threads',
         '1',
         '--context-size',
-        '128',
+        '256',
       ].concat(['--temperature', '0', '<think>\n so the']),
     );
     expect(code).toBe(0);
