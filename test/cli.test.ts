@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { demoSteps } from '../src/cli/commands/demo.ts';
+import { defaultMethods } from '../src/cli/commands/eval.ts';
 import { main } from '../src/cli/main.ts';
+import { parseMethodSpecs } from '../src/pipeline/eval/methodSpec.ts';
 
 /** Runs the CLI in-process and captures stderr. */
 async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
@@ -66,5 +68,10 @@ describe('lynx-exit CLI', () => {
       'fit',
       'eval',
     ]);
+  });
+
+  it('eval: without --methods, LYNX runs at the default delta exactly when a bundle is given', () => {
+    expect(parseMethodSpecs(defaultMethods(true)).map((m) => m.label)).toContain('lynx:delta=0.1');
+    expect(parseMethodSpecs(defaultMethods(false)).some((m) => m.name === 'lynx')).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ import { DEFAULT_DELTA, type RiskLevel, type RiskLevelInput, riskLevel } from '.
 import { type ChatFormatOption, parseChatFormatOption } from '../engine/chatFormats.ts';
 import { type GpuSetting, parseGpuSetting } from '../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../errors.ts';
+import { DEFAULT_SAMPLE } from '../reason/sampling.ts';
 import { TESTBED_SLICES, type TestbedSlice } from '../tasks/testbedTasks.ts';
 
 /** Bounds of a number option; `open` makes both bounds exclusive. */
@@ -102,11 +103,25 @@ export function chatFormatOption(): Option {
     .default('auto');
 }
 
+/** -t/--temperature with the shared default (DEFAULT_SAMPLE). */
+export function temperatureOption(help: string): Option {
+  return new Option('-t, --temperature <t>', help)
+    .argParser(numberOption('temperature', { min: 0 }))
+    .default(DEFAULT_SAMPLE.temperature);
+}
+
+/** --top-p with the shared default (DEFAULT_SAMPLE). */
+export function topPOption(help: string): Option {
+  return new Option('--top-p <p>', help)
+    .argParser(numberOption('top-p', { min: 0, max: 1 }))
+    .default(DEFAULT_SAMPLE.topP);
+}
+
 /** --top-k: the same meaning and default wherever a command samples per token. */
 export function topKOption(): Option {
   return new Option('--top-k <k>', 'keep the k most likely tokens (0 = all)')
     .argParser(numberOption('top-k', { integer: true, min: 0 }))
-    .default(0);
+    .default(DEFAULT_SAMPLE.topK);
 }
 
 /** The LYNX risk level from --delta / --alpha / --epsilon (δ DEFAULT_DELTA when neither is given). */

@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import type { Engine } from '../engine/types.ts';
+import { DEFAULT_SAMPLE } from '../reason/sampling.ts';
 import { collectEvents } from './collect.ts';
 import { readEvents } from './events.ts';
 import { loadProblems } from './problems.ts';
@@ -54,7 +55,7 @@ export async function measureTestbed(engine: Engine, o: TestbedCardOptions): Pro
       layers: [-1],
       samples: 1,
       temperature: o.temperature,
-      topP: 0.95,
+      topP: DEFAULT_SAMPLE.topP,
       seed: o.seed,
       maxTokens: o.maxTokens,
       exitMaxTokens: 16,

@@ -13,6 +13,7 @@ import type { AppendOptions, ChatMessage, Engine, Mark, SampleOptions, Session }
 import { UserError } from '../errors.ts';
 import { LYNX_EXIT_CUE, THINK_CLOSE } from './cueTexts.ts';
 import { forcedExit, type TokenLogprobs } from './forcedExit.ts';
+import { DEFAULT_SAMPLE } from './sampling.ts';
 import type {
   ExitDecision,
   ExitPolicy,
@@ -56,11 +57,7 @@ export interface RunOptions {
   topLogprobs?: number;
 }
 
-export const DEFAULT_SAMPLE: Readonly<SampleOptions> = Object.freeze({
-  temperature: 0.6,
-  topP: 0.95,
-  seed: 0,
-});
+export { DEFAULT_SAMPLE };
 export const DEFAULT_MAX_TOKENS = 12048;
 export const DEFAULT_ANSWER_MAX_TOKENS = 64;
 const GREEDY: SampleOptions = Object.freeze({ temperature: 0 });

@@ -11,6 +11,7 @@ import { UserError } from '../errors.ts';
 import { LYNX_EXIT_CUE } from '../reason/cueTexts.ts';
 import type { LynxLevel } from '../reason/policies/lynx.ts';
 import { DEFAULT_ANSWER_MAX_TOKENS, runReasoning } from '../reason/runReasoning.ts';
+import { DEFAULT_SAMPLE } from '../reason/sampling.ts';
 import type { ExitPolicy, ReasoningTrace, TokenCounts } from '../reason/types.ts';
 import { ApiError, badRequest } from './apiError.ts';
 import type { ChatRequest } from './chatRequest.ts';
@@ -123,7 +124,10 @@ export class ChatService {
       opts.bundle,
       opts.bundle ? (opts.defaultLevel ?? { delta: DEFAULT_DELTA }) : undefined,
     );
-    this.sampleDefaults = { temperature: opts.temperature ?? 0.6, topP: opts.topP ?? 0.95 };
+    this.sampleDefaults = {
+      temperature: opts.temperature ?? DEFAULT_SAMPLE.temperature,
+      topP: opts.topP ?? DEFAULT_SAMPLE.topP,
+    };
     this.answerMaxTokens = opts.answerMaxTokens ?? DEFAULT_ANSWER_MAX_TOKENS;
   }
 

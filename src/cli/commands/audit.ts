@@ -15,6 +15,7 @@ import { type AuditReport, auditEvents } from '../../pipeline/audit.ts';
 import { readEvents } from '../../pipeline/events.ts';
 import { loadBundleFor } from '../../pipeline/fingerprint.ts';
 import { auditHtml, formatAuditTable, renderCalibrationSvg } from '../../pipeline/report/auditReport.ts';
+import { DEFAULT_SAMPLE } from '../../reason/sampling.ts';
 import { isTestbedTask, type TestbedSlice } from '../../tasks/testbedTasks.ts';
 import {
   chatFormatOption,
@@ -65,9 +66,9 @@ async function auditStore(o: AuditCommandOptions, bundle: Bundle, err: (t: strin
     throw new UserError('audit needs --model and --dataset (or --events with an existing store)');
   const testbed = isTestbedTask(o.dataset);
   const settings = {
-    temperature: calibrated(bundle, 'temperature', o.temperature, 0.6),
-    topP: calibrated(bundle, 'topP', o.topP, 0.95),
-    topK: calibrated(bundle, 'topK', o.topK, 0),
+    temperature: calibrated(bundle, 'temperature', o.temperature, DEFAULT_SAMPLE.temperature),
+    topP: calibrated(bundle, 'topP', o.topP, DEFAULT_SAMPLE.topP),
+    topK: calibrated(bundle, 'topK', o.topK, DEFAULT_SAMPLE.topK),
     maxTokens: calibrated(bundle, 'maxTokens', o.maxTokens, 12048),
     exitMaxTokens: calibrated(bundle, 'exitMaxTokens', o.exitMaxTokens, 64),
   };

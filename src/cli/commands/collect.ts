@@ -20,8 +20,10 @@ import {
   numberOption,
   parallelOption,
   parseSlice,
+  temperatureOption,
   threadsOption,
   topKOption,
+  topPOption,
 } from '../options.ts';
 import { ProgressReporter } from '../progress.ts';
 
@@ -181,13 +183,8 @@ export function register(program: Command): void {
       'folder holding <task>/<file> (default: $LYNX_DATA_DIR, ../shared/data, the pull cache)',
     )
     .option('--samples <n>', 'rollouts per problem', numberOption('samples', { integer: true, min: 1 }), 1)
-    .option(
-      '-t, --temperature <t>',
-      'rollout sampling temperature',
-      numberOption('temperature', { min: 0 }),
-      0.6,
-    )
-    .option('--top-p <p>', 'rollout nucleus mass', numberOption('top-p', { min: 0, max: 1 }), 0.95)
+    .addOption(temperatureOption('rollout sampling temperature'))
+    .addOption(topPOption('rollout nucleus mass'))
     .addOption(topKOption())
     .option(
       '--seed <n>',

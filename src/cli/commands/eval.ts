@@ -4,6 +4,7 @@
  * and print the summary table. Rerunning with the same --out continues.
  */
 import type { Command } from 'commander';
+import { DEFAULT_DELTA } from '../../conformal/riskLevel.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../../errors.ts';
 import { parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
@@ -20,6 +21,7 @@ import {
   parseSlice,
   threadsOption,
   topKOption,
+  topPOption,
 } from '../options.ts';
 import { ProgressReporter } from '../progress.ts';
 
@@ -28,7 +30,8 @@ export interface EvalCommandOptions extends EngineCommandOptions {
   model: string;
   bundle?: string;
   datasets: string;
-  methods: string;
+  /** Absent: `defaultMethods(bundle given)`. */
+  methods?: string;
   temperatures: number[];
   seeds: number[];
   limit?: number;
@@ -56,13 +59,20 @@ function listOf(name: string, text: string): string[] {
   return parts;
 }
 
+/** The methods eval runs when --methods is not given: the peers, and LYNX at the default δ when there is a bundle. */
+export function defaultMethods(withBundle: boolean): string {
+  return withBundle
+    ? `vanilla,lynx:delta=${DEFAULT_DELTA},deer,dynasor,oracle`
+    : 'vanilla,deer,dynasor,oracle';
+}
+
 /** The whole command: run the eval with progress on stderr, print the table on stdout. */
 export async function runEvalCommand(
   o: EvalCommandOptions,
   out: (text: string) => void,
   err: (text: string) => void,
 ): Promise<EvalResult> {
-  const methods = parseMethodSpecs(o.methods);
+  const methods = parseMethodSpecs(o.methods ?? defaultMethods(o.bundle !== undefined));
   const datasets = listOf('datasets', o.datasets).map((task) => ({
     task,
     split: o.split,
@@ -139,8 +149,7 @@ export function register(program: Command): void {
     .option('-b, --bundle <file>', 'LYNX bundle (*.lynx.json), needed by lynx methods')
     .option(
       '--methods <list>',
-      'methods: name or name:key=value,... (vanilla, lynx:delta=0.1, lynx:alpha=0.1, fixed-budget:budget=256, no-thinking, deer:threshold=0.95, dynasor, entropy, oracle); label=... names one',
-      'vanilla,deer,dynasor,oracle',
+      'methods: name or name:key=value,... (vanilla, lynx:delta=0.1, lynx:alpha=0.1, fixed-budget:budget=256, no-thinking, deer:threshold=0.95, dynasor, entropy, oracle); label=... names one (default: vanilla,deer,dynasor,oracle; with --bundle also lynx:delta=0.1)',
     )
     .option(
       '-t, --temperatures <list>',
@@ -184,7 +193,7 @@ export function register(program: Command): void {
       numberOption('exit-max-tokens', { integer: true, min: 1 }),
       64,
     )
-    .option('--top-p <p>', 'nucleus mass', numberOption('top-p', { min: 0, max: 1 }), 0.95)
+    .addOption(topPOption('nucleus mass'))
     .addOption(topKOption())
     .option('--no-labels', 'skip the cue-label pass (no premature-exit rate, no labels in the viewer)')
     .option(

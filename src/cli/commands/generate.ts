@@ -20,8 +20,10 @@ import {
   lynxLevelFromFlags,
   lynxLevelOptions,
   numberOption,
+  temperatureOption,
   threadsOption,
   topKOption,
+  topPOption,
 } from '../options.ts';
 
 /** Parsed options of `generate`. */
@@ -191,13 +193,8 @@ export function register(program: Command): void {
       numberOption('max-tokens', { integer: true, min: 1 }),
       512,
     )
-    .option(
-      '-t, --temperature <t>',
-      'sampling temperature (0 = greedy)',
-      numberOption('temperature', { min: 0 }),
-      0.6,
-    )
-    .option('--top-p <p>', 'nucleus sampling mass', numberOption('top-p', { min: 0, max: 1 }), 0.95)
+    .addOption(temperatureOption('sampling temperature (0 = greedy)'))
+    .addOption(topPOption('nucleus sampling mass'))
     .addOption(topKOption())
     .option('--seed <n>', 'sampling seed', numberOption('seed', { integer: true, min: 0 }), 0)
     .addOption(chatFormatOption())

@@ -8,6 +8,7 @@ import type { Bundle } from '../../bundle/Bundle.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../../errors.ts';
 import { loadBundleFor } from '../../pipeline/fingerprint.ts';
+import { DEFAULT_SAMPLE } from '../../reason/sampling.ts';
 import { ChatService } from '../../server/ChatService.ts';
 import { createServer } from '../../server/server.ts';
 import {
@@ -20,6 +21,7 @@ import {
   numberOption,
   parallelOption,
   threadsOption,
+  topPOption,
 } from '../options.ts';
 
 /** Parsed options of `serve`. */
@@ -145,9 +147,9 @@ export function register(program: Command): void {
       '-t, --temperature <t>',
       'default sampling temperature',
       numberOption('temperature', { min: 0, max: 2 }),
-      0.6,
+      DEFAULT_SAMPLE.temperature,
     )
-    .option('--top-p <p>', 'default nucleus mass', numberOption('top-p', { min: 0, max: 1 }), 0.95)
+    .addOption(topPOption('default nucleus mass'))
     .addOption(chatFormatOption())
     .option(
       '--shutdown-timeout <s>',

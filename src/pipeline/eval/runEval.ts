@@ -11,6 +11,7 @@ import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
 import type { LynxBundleLike } from '../../reason/policies/lynx.ts';
 import { runReasoning } from '../../reason/runReasoning.ts';
+import { DEFAULT_SAMPLE } from '../../reason/sampling.ts';
 import type { ExitPolicy, PolicyDefaults } from '../../reason/types.ts';
 import { isTestbedTask, TESTBED_TASK_NAMES, type TestbedSlice } from '../../tasks/testbedTasks.ts';
 import { isTaskName, TASK_NAMES } from '../../tasks/types.ts';
@@ -161,7 +162,7 @@ function evalMeta(engine: Engine, bundle: LynxBundleLike | undefined, o: EvalOpt
       : null,
     maxTokens: o.maxTokens,
     answerMaxTokens: o.answerMaxTokens ?? 64,
-    topP: o.topP ?? 0.95,
+    topP: o.topP ?? DEFAULT_SAMPLE.topP,
     topK: o.topK ?? 0,
   };
 }
@@ -286,7 +287,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
         return runReasoning(engine, engine.formatChat(job.problem.messages), job.run.policy(), {
           sample: {
             temperature: job.temperature,
-            topP: o.topP ?? 0.95,
+            topP: o.topP ?? DEFAULT_SAMPLE.topP,
             topK: o.topK ?? 0,
             seed: job.sampleSeed,
           },

@@ -12,6 +12,7 @@ import { mathAnswersEquivalent } from '../../answers/mathEquivalence.ts';
 import { UserError } from '../../errors.ts';
 import { textBeforeUnmatchedClose } from '../braces.ts';
 import { DYNASOR_PROBE_SUFFIX } from '../cueTexts.ts';
+import { DEFAULT_SAMPLE } from '../sampling.ts';
 import { CONTINUE, type ExitPolicy, type Trial } from '../types.ts';
 
 /** Dynasor's effort presets: [N (agreeing probes), chunk]. */
@@ -104,7 +105,11 @@ export function dynasorPolicy(opts: DynasorOptions = {}): ExitPolicy<DynasorStat
       const trial = await ctx.trial({
         suffix: DYNASOR_PROBE_SUFFIX,
         maxTokens: probeMaxTokens,
-        sample: { temperature: opts.temperature ?? 0.6, topP: opts.topP ?? 0.95, seed },
+        sample: {
+          temperature: opts.temperature ?? DEFAULT_SAMPLE.temperature,
+          topP: opts.topP ?? DEFAULT_SAMPLE.topP,
+          seed,
+        },
       });
       const lower = trial.text.toLowerCase();
       state.answers.push(dynasorAnswer(trial.text));
