@@ -1,10 +1,5 @@
-import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The repository root (this file is `src/tasks/dataDir.ts`). */
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * The folder `lynx-exit data pull` writes to: `$LYNX_CACHE_DIR/data` when that variable is set
@@ -18,19 +13,13 @@ export function dataCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(root, 'data');
 }
 
-/** The shared benchmark folder beside the repository (`../shared/data`), used by tests and CI. */
-export function sharedDataDir(): string {
-  return path.resolve(repoRoot, '..', 'shared', 'data');
-}
-
 /**
  * The folders searched for data files, in order: `$LYNX_DATA_DIR` if set (then it is the only one),
- * else `../shared/data` beside the repository if it exists, then the pull cache.
+ * else the pull cache. (A `--data-dir` flag bypasses both.)
  */
 export function dataDirCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.LYNX_DATA_DIR) return [path.resolve(env.LYNX_DATA_DIR)];
-  const shared = sharedDataDir();
-  return existsSync(shared) ? [shared, dataCacheDir(env)] : [dataCacheDir(env)];
+  return [dataCacheDir(env)];
 }
 
 /** The default data dir: the first of `dataDirCandidates()`. */

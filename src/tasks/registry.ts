@@ -136,7 +136,7 @@ export function locateTaskFile(task: TaskName, split: string, dataDir?: string):
 
 /** Options of `loadTask`. */
 export interface LoadTaskOptions {
-  /** Folder holding `<task>/<file>`; default: `$LYNX_DATA_DIR`, `../shared/data`, then the pull cache. */
+  /** Folder holding `<task>/<file>`; default: `$LYNX_DATA_DIR`, else the pull cache. */
   dataDir?: string;
   /** Read this JSONL file (in the task's format) instead of looking in a data dir. */
   file?: string;

@@ -12,10 +12,10 @@ describe('data dir resolution', () => {
     else process.env.LYNX_DATA_DIR = saved;
   });
 
-  it('$LYNX_DATA_DIR wins alone; else ../shared/data (when present) then the cache', () => {
+  it('$LYNX_DATA_DIR wins alone; else the cache (never a folder beside the package)', () => {
     expect(dataDirCandidates({ LYNX_DATA_DIR: '/x/data' })).toEqual(['/x/data']);
-    expect(dataDirCandidates({ LYNX_CACHE_DIR: '/c' })).toEqual([SHARED_DATA, '/c/data']);
-    expect(defaultDataDir({})).toBe(SHARED_DATA);
+    expect(dataDirCandidates({ LYNX_CACHE_DIR: '/c' })).toEqual(['/c/data']);
+    expect(defaultDataDir({ LYNX_CACHE_DIR: '/c' })).toBe('/c/data');
   });
 
   it('the cache is $LYNX_CACHE_DIR/data, else ~/.cache/lynx-exit/data', () => {

@@ -178,10 +178,7 @@ export function register(program: Command): void {
       numberOption('data-seed', { integer: true, min: 0 }),
       42,
     )
-    .option(
-      '--data-dir <dir>',
-      'folder holding <task>/<file> (default: $LYNX_DATA_DIR, ../shared/data, the pull cache)',
-    )
+    .option('--data-dir <dir>', 'folder holding <task>/<file> (default: $LYNX_DATA_DIR, else the pull cache)')
     .option('--samples <n>', 'rollouts per problem', numberOption('samples', { integer: true, min: 1 }), 1)
     .addOption(temperatureOption('rollout sampling temperature'))
     .addOption(topPOption('rollout nucleus mass'))

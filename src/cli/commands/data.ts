@@ -7,6 +7,7 @@ import { dataCacheDir, dataDirCandidates } from '../../tasks/dataDir.ts';
 import { pullSet, sha256File } from '../../tasks/pull.ts';
 import { TASKS, taskSpec } from '../../tasks/registry.ts';
 import { DATA_SOURCES } from '../../tasks/sources.ts';
+import { TESTBED_SLICES, TESTBED_TASK_NAMES } from '../../tasks/testbedTasks.ts';
 import { TASK_NAMES, type TaskName } from '../../tasks/types.ts';
 
 /** Files at least this large get a progress bar (on a terminal). */
@@ -49,6 +50,11 @@ function listSets(opts: { dataDir?: string }): void {
       out(`  ${src.split.padEnd(6)} ${src.file.padEnd(28)} ${rows.padStart(5)} problems  ${at}`);
     }
   }
+  // The testbed tasks are generated from a seed: always there, no files.
+  for (const name of TESTBED_TASK_NAMES)
+    out(
+      `${name}: synthetic testbed problems (${name === 'testbed' ? 'all families' : name.slice('testbed-'.length)}), generated [splits: train, heldout; slices: ${TESTBED_SLICES.join(', ')}]`,
+    );
 }
 
 /** Rows of a file as its loader sees them (empty-answer rows that a loader leaves out are not counted). */
@@ -135,10 +141,7 @@ export function register(program: Command): void {
   data
     .command('list')
     .description('show every data set, its files, row counts and where they were found')
-    .option(
-      '--data-dir <dir>',
-      'look only in this folder (default: $LYNX_DATA_DIR, ../shared/data, the cache)',
-    )
+    .option('--data-dir <dir>', 'look only in this folder (default: $LYNX_DATA_DIR, else the cache)')
     .action((opts: { dataDir?: string }) => listSets(opts));
   data
     .command('check')
