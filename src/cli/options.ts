@@ -3,10 +3,12 @@
  * the same way and names bad values with the same messages.
  */
 import { Option } from 'commander';
-import { DEFAULT_DELTA, type RiskLevel, type RiskLevelInput, riskLevel } from '../conformal/riskLevel.ts';
+import type { z } from 'zod';
+import { type RiskLevel, type RiskLevelInput, riskLevel } from '../conformal/riskLevel.ts';
 import { type ChatFormatOption, parseChatFormatOption } from '../engine/chatFormats.ts';
 import { type GpuSetting, parseGpuSetting } from '../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../errors.ts';
+import { LYNX_OPTIONS } from '../reason/policies/lynx.ts';
 import { DEFAULT_SAMPLE } from '../reason/sampling.ts';
 import { TESTBED_SLICES, type TestbedSlice } from '../tasks/testbedTasks.ts';
 
@@ -129,19 +131,25 @@ export function lynxLevelFromFlags(o: RiskLevelInput): RiskLevel {
   return riskLevel(o, { orDefault: true, what: 'options' });
 }
 
-/** The --delta / --alpha / --epsilon options; `prefix` words the help (e.g. "default " for a server). */
+/** A number flag parsed and checked by a zod field (the policy's own schema), errors naming the flag. */
+export function schemaNumberOption(flag: string, field: z.ZodType) {
+  return (value: string): number => {
+    const res = field.safeParse(value.trim() === '' ? Number.NaN : Number(value));
+    if (!res.success) throw new UserError(`--${flag}: ${res.error.issues[0].message}, got "${value}"`);
+    return res.data as number;
+  };
+}
+
+/**
+ * The --delta / --alpha / --epsilon options, derived from LYNX's option schema (ranges and help);
+ * `prefix` words the help (e.g. "default " for a server).
+ */
 export function lynxLevelOptions(prefix = ''): Option[] {
-  return [
-    new Option('--delta <d>', `${prefix}per-cue risk level δ (default ${DEFAULT_DELTA})`).argParser(
-      numberOption('delta', { min: 0, max: 1, open: true }),
-    ),
-    new Option('--alpha <a>', `${prefix}per-trajectory risk level α instead of δ`).argParser(
-      numberOption('alpha', { min: 0, max: 1, open: true }),
-    ),
-    new Option('--epsilon <e>', 'with --alpha: confidence 1−ε of the α guarantee').argParser(
-      numberOption('epsilon', { min: 0, max: 1, open: true }),
-    ),
-  ];
+  return (['delta', 'alpha', 'epsilon'] as const).map((key) => {
+    const field = LYNX_OPTIONS.shape[key];
+    const help = key === 'epsilon' ? (field.description ?? '') : `${prefix}${field.description ?? ''}`;
+    return new Option(`--${key} <${key[0]}>`, help).argParser(schemaNumberOption(key, field.unwrap()));
+  });
 }
 
 /** Parses --slice (train, calib, test or all). */

@@ -20,7 +20,14 @@ export {
   lynxPolicy,
 } from './policies/lynx.ts';
 export { type OracleOptions, oraclePolicy } from './policies/oracle.ts';
-export { makePolicy, POLICY_NAMES, type PolicyName, type PolicyOptionsByName } from './policies/registry.ts';
+export { describeOptions, type OptionHelp, parsePolicyOptions } from './policies/policyOptions.ts';
+export {
+  makePolicy,
+  POLICY_NAMES,
+  POLICY_OPTION_SCHEMAS,
+  type PolicyName,
+  type PolicyOptionsByName,
+} from './policies/registry.ts';
 export {
   fixedBudgetPolicy,
   type NoThinkingOptions,

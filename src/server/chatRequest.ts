@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { ChatMessage } from '../engine/types.ts';
+import { LYNX_OPTIONS } from '../reason/policies/lynx.ts';
 import { badRequest } from './apiError.ts';
 
 /** Per-request early-exit setting: off, the server default, or a risk level. */
@@ -42,8 +43,6 @@ const Message = z.object({
   name: z.string().optional(),
 });
 
-const Level = z.number().gt(0).lt(1);
-
 const Body = z.object({
   model: z.string().min(1),
   messages: z.array(z.unknown()).min(1),
@@ -61,13 +60,7 @@ const Body = z.object({
   top_logprobs: z.number().int().min(0).max(20).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
-  lynx: z
-    .union([
-      z.literal(false),
-      z.literal(true),
-      z.object({ delta: Level.optional(), alpha: Level.optional(), epsilon: Level.optional() }).strict(),
-    ])
-    .nullish(),
+  lynx: z.union([z.literal(false), z.literal(true), LYNX_OPTIONS]).nullish(),
 });
 
 /** "messages[0].content" from a zod path. */

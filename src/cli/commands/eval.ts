@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { DEFAULT_DELTA } from '../../conformal/riskLevel.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../../errors.ts';
-import { parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
+import { methodOptionsHelp, parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
 import { type EvalResult, runEval } from '../../pipeline/eval/runEval.ts';
 import type { TestbedSlice } from '../../tasks/testbedTasks.ts';
 import {
@@ -149,7 +149,7 @@ export function register(program: Command): void {
     .option('-b, --bundle <file>', 'LYNX bundle (*.lynx.json), needed by lynx methods')
     .option(
       '--methods <list>',
-      'methods: name or name:key=value,... (vanilla, lynx:delta=0.1, lynx:alpha=0.1, fixed-budget:budget=256, no-thinking, deer:threshold=0.95, dynasor, entropy, oracle); label=... names one (default: vanilla,deer,dynasor,oracle; with --bundle also lynx:delta=0.1)',
+      `methods: name or name:key=value,... (e.g. lynx:delta=0.1, deer:threshold=0.9, fixed-budget:budget=256; every method and option is listed below); label=... names one (default: ${defaultMethods(false)}; with --bundle ${defaultMethods(true)})`,
     )
     .option(
       '-t, --temperatures <list>',
@@ -208,6 +208,7 @@ export function register(program: Command): void {
     .addOption(contextSizeOption())
     .addOption(chatFormatOption())
     .option('--no-progress', 'no progress output')
+    .addHelpText('after', `\n${methodOptionsHelp()}`)
     .action(async (opts: EvalCommandOptions) => {
       await runEvalCommand(
         opts,

@@ -5,9 +5,9 @@ export {
   canonicalMethodName,
   checkMethodOptions,
   checkUniqueLabels,
-  METHOD_OPTION_KEYS,
   type MethodSpec,
   methodLabel,
+  methodOptionsHelp,
   type OptionValue,
   parseMethodSpecs,
 } from './methodSpec.ts';

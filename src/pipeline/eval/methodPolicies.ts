@@ -14,25 +14,19 @@ export type PolicyFactory = (problem: WorkProblem) => ExitPolicy;
  * for a placeholder problem), not in the middle of a run.
  */
 export function policyFactory(spec: MethodSpec, bundle: LynxBundleLike | undefined): PolicyFactory {
-  checkMethodOptions(spec);
+  const options = checkMethodOptions(spec);
   let make: PolicyFactory;
   if (spec.name === 'lynx') {
     if (!bundle) throw new UserError(`method "${spec.label}" needs a bundle (--bundle B.lynx.json)`);
-    const policy = makePolicy('lynx', { bundle, ...spec.options } as never);
+    const policy = makePolicy('lynx', { bundle, ...options });
     make = () => policy;
   } else if (spec.name === 'oracle') {
     make = (p) => makePolicy('oracle', { kind: p.kind, gold: p.gold });
   } else if (spec.name === 'fixed-budget') {
-    const budget = spec.options.budget;
-    if (typeof budget !== 'number' || !Number.isSafeInteger(budget) || budget <= 0) {
-      throw new UserError(
-        `method "${spec.label}" needs budget=<positive integer> (e.g. fixed-budget:budget=256)`,
-      );
-    }
-    const policy = makePolicy('fixed-budget', { budget });
+    const policy = makePolicy('fixed-budget', options as { budget: number });
     make = () => policy;
   } else {
-    const policy = makePolicy(spec.name, Object.keys(spec.options).length ? spec.options : undefined);
+    const policy = makePolicy(spec.name, options);
     make = () => policy;
   }
   make({ id: '-', task: '-', messages: [], gold: '0', kind: 'math' });

@@ -2,8 +2,9 @@
  * Method specs for eval: `name` or `name:key=value,key=value` (e.g. `lynx:delta=0.1`,
  * `deer:threshold=0.9,maxChecks=5`), several of them comma-separated in one list.
  */
-import { UserError } from '../../errors.ts';
-import { POLICY_NAMES } from '../../reason/policies/registry.ts';
+import { UserError, withContext } from '../../errors.ts';
+import { describeOptions, parsePolicyOptions } from '../../reason/policies/policyOptions.ts';
+import { POLICY_NAMES, POLICY_OPTION_SCHEMAS, type PolicyName } from '../../reason/policies/registry.ts';
 
 /** A value a method option can take on the command line. */
 export type OptionValue = number | string | boolean;
@@ -103,36 +104,31 @@ export function checkUniqueLabels(methods: readonly MethodSpec[]): void {
   }
 }
 
-/** Options each method accepts from a spec (objects such as LYNX's bundle are supplied by eval). */
-export const METHOD_OPTION_KEYS: Readonly<Record<string, readonly string[]>> = {
-  lynx: ['delta', 'alpha', 'epsilon'],
-  vanilla: [],
-  'fixed-budget': ['budget'],
-  'no-thinking': ['text'],
-  deer: [
-    'threshold',
-    'maxChecks',
-    'trialMaxTokens',
-    'aggregate',
-    'points',
-    'thinkRatio',
-    'budgetMargin',
-    'caseSensitive',
-  ],
-  dynasor: ['effort', 'window', 'chunk', 'probeMaxTokens', 'temperature', 'topP'],
-  entropy: ['tau', 'window', 'rate', 'minThinking'],
-  oracle: [],
-};
+/**
+ * Validates a spec's options against its policy's schema (unknown keys, types, ranges) and returns
+ * them with the policy's defaults filled in. Errors name the method as written.
+ */
+export function checkMethodOptions(spec: MethodSpec): Record<string, unknown> {
+  try {
+    return parsePolicyOptions(spec.name, POLICY_OPTION_SCHEMAS[spec.name as PolicyName], spec.options);
+  } catch (e) {
+    throw e instanceof UserError ? withContext(e, `method "${spec.label}": `) : e;
+  }
+}
 
-/** Throws a UserError for an option the method does not take (a typo would otherwise be ignored). */
-export function checkMethodOptions(spec: MethodSpec): void {
-  const allowed = METHOD_OPTION_KEYS[spec.name] ?? [];
-  for (const key of Object.keys(spec.options)) {
-    if (!allowed.includes(key)) {
-      const list = allowed.length ? allowed.join(', ') : 'none';
-      throw new UserError(
-        `method "${spec.label}": unknown option "${key}" for ${spec.name} (options: ${list})`,
-      );
+/** Help text listing every method with its options, descriptions and defaults (from the schemas). */
+export function methodOptionsHelp(): string {
+  const lines = ['Methods and their options (name:key=value,...; lists as a|b|c):'];
+  for (const name of POLICY_NAMES) {
+    const opts = describeOptions(POLICY_OPTION_SCHEMAS[name]);
+    lines.push(`  ${name}${opts.length ? '' : ' (no options)'}`);
+    for (const o of opts) {
+      const def =
+        o.default === undefined
+          ? ''
+          : ` (default ${Array.isArray(o.default) ? o.default.join('|') : JSON.stringify(o.default)})`;
+      lines.push(`    ${o.name}${def}: ${o.description}`);
     }
   }
+  return lines.join('\n');
 }

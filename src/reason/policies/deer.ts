@@ -17,26 +17,42 @@
  * comment says greedy, but its temperature line is commented out, so vLLM's default T=1 applies);
  * DEER's "answer forcing" after a final answer without EOS is not done.
  */
-import { UserError } from '../../errors.ts';
+import { z } from 'zod';
 import { DEER_EXIT_CUE, DEER_TRIAL_SUFFIX } from '../cueTexts.ts';
 import { CONTINUE, type ExitPolicy, type PolicyDecision } from '../types.ts';
+import { parsePolicyOptions } from './policyOptions.ts';
+
+/** Options of `deerPolicy`; the defaults are DEER's `parse_args`. */
+export const DEER_OPTIONS = z
+  .object({
+    threshold: z.number().gt(0).max(1).default(0.95).describe('exit when the trial confidence is above this'),
+    maxChecks: z.int().min(0).default(10).describe('checks per run; later transition points are not checked'),
+    trialMaxTokens: z.int().min(2).default(20).describe('tokens of each trial answer'),
+    aggregate: z
+      .enum(['avg1', 'avg2', 'min'])
+      .default('avg1')
+      .describe('trial-token probabilities to confidence: mean, geometric mean or min'),
+    points: z.enum(['wait', 'alternatively']).default('wait').describe('the transition word checked'),
+    thinkRatio: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.9)
+      .describe('thinking budget as a share of the token limit'),
+    budgetMargin: z
+      .int()
+      .min(0)
+      .default(50)
+      .describe('a check this close to the thinking budget ends thinking'),
+    caseSensitive: z.boolean().default(true).describe("only the capitalized word (DEER's stop string)"),
+  })
+  .strict();
 
 /** How trial-token probabilities become one confidence. */
-export type DeerAggregate = 'avg1' | 'avg2' | 'min';
+export type DeerAggregate = z.output<typeof DEER_OPTIONS>['aggregate'];
 
-/** Options of `deerPolicy` (defaults: DEER's `parse_args`). */
-export interface DeerOptions {
-  threshold?: number;
-  maxChecks?: number;
-  trialMaxTokens?: number;
-  aggregate?: DeerAggregate;
-  points?: 'wait' | 'alternatively';
-  thinkRatio?: number;
-  /** A check this close to the thinking budget ends thinking (DEER: 50, sized for 16k budgets). */
-  budgetMargin?: number;
-  /** Only the capitalized "Wait" / "Alternatively" (DEER's stop string). Default true. */
-  caseSensitive?: boolean;
-}
+/** Options of `deerPolicy` as a caller writes them (every one optional). */
+export type DeerOptions = z.input<typeof DEER_OPTIONS>;
 
 /** DEER's confidence over trial-token logprobs, from the second token on (as `calculate_average_max_prob_from_logprobs`). */
 export function deerConfidence(logprobs: readonly number[], aggregate: DeerAggregate = 'avg1'): number {
@@ -55,21 +71,9 @@ interface DeerState {
 
 /** The DEER exit policy. */
 export function deerPolicy(opts: DeerOptions = {}): ExitPolicy<DeerState> {
-  const threshold = opts.threshold ?? 0.95;
-  const maxChecks = opts.maxChecks ?? 10;
-  const trialMaxTokens = opts.trialMaxTokens ?? 20;
-  const aggregate = opts.aggregate ?? 'avg1';
-  const thinkRatio = opts.thinkRatio ?? 0.9;
-  const budgetMargin = opts.budgetMargin ?? 50;
-  const word = opts.points === 'alternatively' ? 'Alternatively' : 'Wait';
-  const caseSensitive = opts.caseSensitive ?? true;
-  if (!(threshold > 0 && threshold <= 1))
-    throw new UserError(`deer: threshold must be in (0, 1], got ${threshold}.`);
-  if (!(thinkRatio > 0 && thinkRatio <= 1))
-    throw new UserError(`deer: thinkRatio must be in (0, 1], got ${thinkRatio}.`);
-  if (!Number.isSafeInteger(maxChecks) || maxChecks < 0) throw new UserError(`deer: maxChecks must be >= 0.`);
-  if (!Number.isSafeInteger(trialMaxTokens) || trialMaxTokens < 2)
-    throw new UserError(`deer: trialMaxTokens must be >= 2.`);
+  const { threshold, maxChecks, trialMaxTokens, aggregate, thinkRatio, budgetMargin, caseSensitive, points } =
+    parsePolicyOptions('deer', DEER_OPTIONS, opts);
+  const word = points === 'alternatively' ? 'Alternatively' : 'Wait';
   const exitTo = (reason?: 'budget'): PolicyDecision => ({
     action: 'exit',
     exitCue: DEER_EXIT_CUE,

@@ -8,12 +8,14 @@
  * the code). The latest probe answer is then the final answer (reused, not decoded again).
  * Every probe token is a probe token; each probe uses its own seed derived from the run's.
  */
+
+import { z } from 'zod';
 import { mathAnswersEquivalent } from '../../answers/mathEquivalence.ts';
-import { UserError } from '../../errors.ts';
 import { textBeforeUnmatchedClose } from '../braces.ts';
 import { DYNASOR_PROBE_SUFFIX } from '../cueTexts.ts';
 import { DEFAULT_SAMPLE } from '../sampling.ts';
 import { CONTINUE, type ExitPolicy, type Trial } from '../types.ts';
+import { parsePolicyOptions, wordList } from './policyOptions.ts';
 
 /** Dynasor's effort presets: [N (agreeing probes), chunk]. */
 export const DYNASOR_EFFORT = {
@@ -27,19 +29,28 @@ export const DYNASOR_EFFORT = {
 export const DYNASOR_UNCERTAIN_WORDS: readonly string[] = ['wait', 'hold', 'but', 'okay', 'no', 'hmm'];
 
 /** Options of `dynasorPolicy` (defaults: the "mid" preset and cot.py's probe settings). */
-export interface DynasorOptions {
-  effort?: keyof typeof DYNASOR_EFFORT;
-  /** Overrides the preset's N. */
-  window?: number;
-  /** Overrides the preset's chunk size. */
-  chunk?: number;
-  probeMaxTokens?: number;
-  temperature?: number;
-  topP?: number;
-  uncertainWords?: readonly string[];
+export const DYNASOR_OPTIONS = z
+  .object({
+    effort: z
+      .enum(Object.keys(DYNASOR_EFFORT) as [keyof typeof DYNASOR_EFFORT])
+      .default('mid')
+      .describe(`preset of agreeing probes and chunk size (${Object.keys(DYNASOR_EFFORT).join(', ')})`),
+    window: z.int().positive().optional().describe("agreeing probes needed (overrides the preset's)"),
+    chunk: z.int().positive().optional().describe("thinking tokens between probes (overrides the preset's)"),
+    probeMaxTokens: z.int().positive().default(20).describe('tokens of each probe answer'),
+    temperature: z.number().min(0).default(DEFAULT_SAMPLE.temperature).describe('probe sampling temperature'),
+    topP: z.number().gt(0).max(1).default(DEFAULT_SAMPLE.topP).describe('probe nucleus mass'),
+    uncertainWords: wordList
+      .default([...DYNASOR_UNCERTAIN_WORDS])
+      .describe('a probe containing one of these (a|b|c) is not certain'),
+  })
+  .strict();
+
+/** Options of `dynasorPolicy` as a caller writes them, plus the answer equivalence. */
+export type DynasorOptions = z.input<typeof DYNASOR_OPTIONS> & {
   /** Answer equivalence. Default: MATH-style equivalence (Dynasor's `math_equal`). */
   equivalent?: (a: string, b: string) => boolean;
-}
+};
 
 interface DynasorState {
   answers: string[];
@@ -81,21 +92,13 @@ function probeSeed(seed: number, i: number): number {
 
 /** The Dynasor-CoT exit policy. */
 export function dynasorPolicy(opts: DynasorOptions = {}): ExitPolicy<DynasorState> {
-  const [presetN, presetChunk] = DYNASOR_EFFORT[opts.effort ?? 'mid'] ?? [];
-  if (presetN === undefined) throw new UserError(`dynasor: unknown effort ${JSON.stringify(opts.effort)}.`);
-  const window = opts.window ?? presetN;
-  const chunk = opts.chunk ?? presetChunk;
-  const probeMaxTokens = opts.probeMaxTokens ?? 20;
-  const words = (opts.uncertainWords ?? DYNASOR_UNCERTAIN_WORDS).map((w) => w.toLowerCase());
-  const equivalent = opts.equivalent ?? ((a: string, b: string) => a === b || mathAnswersEquivalent(a, b));
-  for (const [name, v] of [
-    ['window', window],
-    ['chunk', chunk],
-    ['probeMaxTokens', probeMaxTokens],
-  ] as const) {
-    if (!Number.isSafeInteger(v) || v < 1)
-      throw new UserError(`dynasor: ${name} must be a positive integer, got ${v}.`);
-  }
+  const { equivalent: equiv, ...rest } = opts;
+  const o = parsePolicyOptions('dynasor', DYNASOR_OPTIONS, rest);
+  const [presetN, presetChunk] = DYNASOR_EFFORT[o.effort];
+  const window = o.window ?? presetN;
+  const chunk = o.chunk ?? presetChunk;
+  const words = o.uncertainWords.map((w) => w.toLowerCase());
+  const equivalent = equiv ?? ((a: string, b: string) => a === b || mathAnswersEquivalent(a, b));
   return {
     name: 'dynasor',
     init: () => ({ answers: [], certain: [], probes: 0 }),
@@ -104,10 +107,10 @@ export function dynasorPolicy(opts: DynasorOptions = {}): ExitPolicy<DynasorStat
       const seed = probeSeed(ctx.sample.seed ?? 0, state.probes++);
       const trial = await ctx.trial({
         suffix: DYNASOR_PROBE_SUFFIX,
-        maxTokens: probeMaxTokens,
+        maxTokens: o.probeMaxTokens,
         sample: {
-          temperature: opts.temperature ?? DEFAULT_SAMPLE.temperature,
-          topP: opts.topP ?? DEFAULT_SAMPLE.topP,
+          temperature: o.temperature,
+          topP: o.topP,
           seed,
         },
       });

@@ -12,16 +12,27 @@
  * Defaults (tau 1.0 nats, window 128, rate 0.2, minThinking 256) are ours, not published; tune them
  * per model. The entropy bookkeeping is counted as probe-scoring time.
  */
-import { UserError } from '../../errors.ts';
+import { z } from 'zod';
 import { CONTINUE, type ExitPolicy } from '../types.ts';
+import { parsePolicyOptions } from './policyOptions.ts';
 
-/** Options of `entropyPolicy`. */
-export interface EntropyOptions {
-  tau?: number;
-  window?: number;
-  rate?: number;
-  minThinking?: number;
-}
+/** Options of `entropyPolicy` (our defaults, not published: tune them per model). */
+export const ENTROPY_OPTIONS = z
+  .object({
+    tau: z.number().min(0).default(1.0).describe('entropy (nats) above which a token counts as high-entropy'),
+    window: z.int().positive().default(128).describe('thinking tokens the deviation rate is taken over'),
+    rate: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.2)
+      .describe('exit at a cue once this share of the window is high-entropy'),
+    minThinking: z.int().min(0).default(256).describe('thinking tokens before the rule may exit'),
+  })
+  .strict();
+
+/** Options of `entropyPolicy` as a caller writes them. */
+export type EntropyOptions = z.input<typeof ENTROPY_OPTIONS>;
 
 interface EntropyState {
   /** Entropies already folded into `high`. */
@@ -33,16 +44,7 @@ interface EntropyState {
 
 /** The path-deviation (entropy-rate) exit policy. */
 export function entropyPolicy(opts: EntropyOptions = {}): ExitPolicy<EntropyState> {
-  const tau = opts.tau ?? 1.0;
-  const window = opts.window ?? 128;
-  const rate = opts.rate ?? 0.2;
-  const minThinking = opts.minThinking ?? 256;
-  if (!(tau >= 0)) throw new UserError(`entropy: tau must be >= 0, got ${tau}.`);
-  if (!Number.isSafeInteger(window) || window < 1)
-    throw new UserError(`entropy: window must be a positive integer.`);
-  if (!(rate > 0 && rate <= 1)) throw new UserError(`entropy: rate must be in (0, 1], got ${rate}.`);
-  if (!Number.isSafeInteger(minThinking) || minThinking < 0)
-    throw new UserError(`entropy: minThinking must be >= 0.`);
+  const { tau, window, rate, minThinking } = parsePolicyOptions('entropy', ENTROPY_OPTIONS, opts);
   return {
     name: 'entropy',
     needsEntropy: true,

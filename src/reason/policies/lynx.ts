@@ -4,11 +4,12 @@
  * (docs/research/lynx_spec.md §5.2, §6). The first cue that passes decides; the exit itself (cut
  * before the cue token, exit cue, greedy answer ≤ 64 tokens) is the loop's.
  */
-import { type RiskLevel, riskLevel } from '../../conformal/riskLevel.ts';
+import { z } from 'zod';
+import { DEFAULT_DELTA, DEFAULT_EPSILON, type RiskLevel, riskLevel } from '../../conformal/riskLevel.ts';
 import type { CueMatchMode } from '../../cues/lexicon.ts';
 import { CONTINUE, type ExitPolicy } from '../types.ts';
+import { parsePolicyOptions } from './policyOptions.ts';
 
-/** The level a bundle decides at: per-event δ (Mondrian conformal) or trajectory-level risk α (confidence 1−ε). */
 /** The risk level of a LYNX policy (the one `RiskLevel`). */
 export type LynxLevel = RiskLevel;
 
@@ -43,13 +44,24 @@ export function concatFeatures(states: readonly Float32Array[]): Float32Array {
   return out;
 }
 
+const level = z.number().gt(0).lt(1);
+
+/**
+ * The risk-level options of LYNX (the CLI's --delta/--alpha/--epsilon, eval's `lynx:delta=0.1`, the
+ * server's `lynx` field): exactly one of δ and α, which `riskLevel` checks across fields.
+ */
+export const LYNX_OPTIONS = z
+  .object({
+    delta: level.optional().describe(`per-cue risk level δ (default ${DEFAULT_DELTA})`),
+    alpha: level.optional().describe('per-trajectory risk level α instead of δ'),
+    epsilon: level
+      .optional()
+      .describe(`with alpha: confidence 1−ε of the α guarantee (default ${DEFAULT_EPSILON})`),
+  })
+  .strict();
+
 /** Options of `lynxPolicy`: the bundle and exactly one of δ (per-event) or α (per-trajectory, with ε). */
-export interface LynxOptions {
-  bundle: LynxBundleLike;
-  delta?: number;
-  alpha?: number;
-  epsilon?: number;
-}
+export type LynxOptions = z.input<typeof LYNX_OPTIONS> & { bundle: LynxBundleLike };
 
 /** The LYNX exit policy. Its exit cue and cue lexicon default to the bundle's. */
 export function lynxPolicy(opts: LynxOptions): ExitPolicy {
@@ -75,6 +87,6 @@ export function lynxPolicy(opts: LynxOptions): ExitPolicy {
   };
 }
 
-function lynxLevel(opts: LynxOptions): LynxLevel {
-  return riskLevel(opts, { what: 'lynx policy' });
+function lynxLevel({ bundle: _, ...opts }: LynxOptions): LynxLevel {
+  return riskLevel(parsePolicyOptions('lynx', LYNX_OPTIONS, opts), { what: 'lynx policy' });
 }

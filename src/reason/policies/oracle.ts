@@ -5,6 +5,8 @@
  * forced exits are not charged (`counts.freeProbe`, trials with `charged: false`); the one it keeps
  * counts as the answer.
  */
+
+import { z } from 'zod';
 import { type AnswerKind, gradeAnswer } from '../../answers/grade.ts';
 import { UserError } from '../../errors.ts';
 import { CONTINUE, type ExitPolicy, type PolicyContext, type TraceCueEvent, type Trial } from '../types.ts';
@@ -28,6 +30,9 @@ export async function gradeForcedExitAtCue(
   record.details = { correct, answer: trial.text };
   return { trial, correct };
 }
+
+/** Options a user sets on the oracle: none (the gold answer is supplied per problem by eval). */
+export const ORACLE_OPTIONS = z.object({}).strict();
 
 /** Options of `oraclePolicy`: a grader, or an answer kind and gold answer for `gradeAnswer`. */
 export type OracleOptions =

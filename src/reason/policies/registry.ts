@@ -1,12 +1,22 @@
 /** Exit policies by name, for the CLI, eval configs and the server. */
+
+import type { z } from 'zod';
 import { UserError } from '../../errors.ts';
 import type { ExitPolicy } from '../types.ts';
-import { type DeerOptions, deerPolicy } from './deer.ts';
-import { type DynasorOptions, dynasorPolicy } from './dynasor.ts';
-import { type EntropyOptions, entropyPolicy } from './entropy.ts';
-import { type LynxOptions, lynxPolicy } from './lynx.ts';
-import { type OracleOptions, oraclePolicy } from './oracle.ts';
-import { fixedBudgetPolicy, type NoThinkingOptions, noThinkingPolicy, vanillaPolicy } from './simple.ts';
+import { DEER_OPTIONS, type DeerOptions, deerPolicy } from './deer.ts';
+import { DYNASOR_OPTIONS, type DynasorOptions, dynasorPolicy } from './dynasor.ts';
+import { ENTROPY_OPTIONS, type EntropyOptions, entropyPolicy } from './entropy.ts';
+import { LYNX_OPTIONS, type LynxOptions, lynxPolicy } from './lynx.ts';
+import { ORACLE_OPTIONS, type OracleOptions, oraclePolicy } from './oracle.ts';
+import {
+  FIXED_BUDGET_OPTIONS,
+  fixedBudgetPolicy,
+  NO_THINKING_OPTIONS,
+  type NoThinkingOptions,
+  noThinkingPolicy,
+  VANILLA_OPTIONS,
+  vanillaPolicy,
+} from './simple.ts';
 
 /** Options of each policy by name. */
 export interface PolicyOptionsByName {
@@ -31,6 +41,21 @@ const MAKERS: { [K in PolicyName]: (o: PolicyOptionsByName[K]) => ExitPolicy } =
   dynasor: (o) => dynasorPolicy(o ?? {}),
   entropy: (o) => entropyPolicy(o ?? {}),
   oracle: (o) => oraclePolicy(need(o, 'oracle')),
+};
+
+/**
+ * The serializable options of each policy (what a method spec, a flag or a request may set), one
+ * schema per policy; objects such as LYNX's bundle or the oracle's gold answer come from the caller.
+ */
+export const POLICY_OPTION_SCHEMAS: { readonly [K in PolicyName]: z.ZodObject } = {
+  lynx: LYNX_OPTIONS,
+  vanilla: VANILLA_OPTIONS,
+  'fixed-budget': FIXED_BUDGET_OPTIONS,
+  'no-thinking': NO_THINKING_OPTIONS,
+  deer: DEER_OPTIONS,
+  dynasor: DYNASOR_OPTIONS,
+  entropy: ENTROPY_OPTIONS,
+  oracle: ORACLE_OPTIONS,
 };
 
 /** Every registered policy name. */

@@ -2,23 +2,30 @@
  * The anchors without a learned or probed signal: vanilla (never exit), a fixed thinking budget
  * (s1-style cut-off) and NoThinking (prefilled empty thinking).
  */
-import { UserError } from '../../errors.ts';
+import { z } from 'zod';
 import { NO_THINKING_TEXT, opensThinking, THINK_CLOSE, THINK_OPEN } from '../cueTexts.ts';
 import { CONTINUE, type ExitPolicy } from '../types.ts';
+import { parsePolicyOptions } from './policyOptions.ts';
+
+/** Vanilla takes no options. */
+export const VANILLA_OPTIONS = z.object({}).strict();
 
 /** Never exits: thinking runs until `</think>`, EOS or the token limit. */
 export function vanillaPolicy(): ExitPolicy {
   return { name: 'vanilla' };
 }
 
+/** Options of the fixed thinking budget. */
+export const FIXED_BUDGET_OPTIONS = z
+  .object({ budget: z.int().positive().describe('thinking tokens before the forced exit (required)') })
+  .strict();
+
 /**
  * Stops thinking after `budget` thinking tokens (whatever the problem), then appends the run's exit
  * cue and decodes the forced answer — the fixed-budget anchor of s1's budget forcing.
  */
 export function fixedBudgetPolicy(budget: number): ExitPolicy {
-  if (!Number.isSafeInteger(budget) || budget < 1) {
-    throw new UserError(`fixedBudget: budget must be a positive integer, got ${String(budget)}.`);
-  }
+  parsePolicyOptions('fixed-budget', FIXED_BUDGET_OPTIONS, { budget });
   return {
     name: `fixed-budget(${budget})`,
     onToken: (ctx) => (ctx.thinkingTokens >= budget ? { action: 'exit', reason: 'budget' } : CONTINUE),
@@ -26,10 +33,14 @@ export function fixedBudgetPolicy(budget: number): ExitPolicy {
 }
 
 /** Options of `noThinkingPolicy`. */
-export interface NoThinkingOptions {
-  /** The dummy thought. Default NoThinking's "Okay, I think I have finished thinking." */
-  text?: string;
-}
+export const NO_THINKING_OPTIONS = z
+  .object({
+    text: z.string().default(NO_THINKING_TEXT).describe('the dummy thought prefilled before </think>'),
+  })
+  .strict();
+
+/** Options of `noThinkingPolicy` as a caller writes them. */
+export type NoThinkingOptions = z.input<typeof NO_THINKING_OPTIONS>;
 
 /**
  * NoThinking (Ma et al., arXiv 2504.09858): prefill the thinking block with a dummy thought and
@@ -37,7 +48,7 @@ export interface NoThinkingOptions {
  * block with `<think>` first when the prompt does not already end inside one.
  */
 export function noThinkingPolicy(opts: NoThinkingOptions = {}): ExitPolicy {
-  const thought = opts.text ?? NO_THINKING_TEXT;
+  const thought = parsePolicyOptions('no-thinking', NO_THINKING_OPTIONS, opts).text;
   return {
     name: 'no-thinking',
     prefill: (_engine, promptText) =>
