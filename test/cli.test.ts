@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { demoSteps } from '../src/cli/commands/demo.ts';
+import { demoSteps, parseDemoStep } from '../src/cli/commands/demo.ts';
 import { defaultMethods } from '../src/cli/commands/eval.ts';
 import { main } from '../src/cli/main.ts';
 import { parseMethodSpecs } from '../src/pipeline/eval/methodSpec.ts';
+import { DEFAULT_EVAL_SEEDS } from '../src/pipeline/eval/seeds.ts';
+import { DEFAULT_SAMPLE } from '../src/reason/sampling.ts';
 
 /** Runs the CLI in-process and captures stderr. */
 async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
@@ -68,6 +70,31 @@ describe('lynx-exit CLI', () => {
       'fit',
       'eval',
     ]);
+  });
+
+  it('demo: each step is parsed by its own command, defaults included', () => {
+    const o = {
+      model: 'm.gguf',
+      bundle: 'b.lynx.json',
+      out: 'out',
+      refit: true,
+      collectLimit: 5,
+      limit: 3,
+      seeds: DEFAULT_EVAL_SEEDS.join(','),
+      temperatures: '0.6',
+      maxTokens: 100,
+    };
+    const steps = demoSteps(o, false).map(parseDemoStep);
+    expect(steps.map((s) => s.command)).toEqual(['collect', 'collect', 'fit', 'eval']);
+    const [collect, , fit, evalStep] = steps;
+    expect(collect.options).toMatchObject({
+      limit: 5,
+      maxTokens: 100,
+      topP: DEFAULT_SAMPLE.topP,
+      samples: 1,
+    });
+    expect(fit.options).toMatchObject({ out: 'b.lynx.json', probe: 'mlp' });
+    expect(evalStep.options).toMatchObject({ seeds: [...DEFAULT_EVAL_SEEDS], limit: 3, exitMaxTokens: 64 });
   });
 
   it('eval: without --methods, LYNX runs at the default delta exactly when a bundle is given', () => {

@@ -9,7 +9,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError();
-  registerCommands(program, main);
+  registerCommands(program);
   return program;
 }
 

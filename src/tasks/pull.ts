@@ -22,6 +22,11 @@ export interface PullOptions {
   verify?: boolean;
   /** Download again even if a verified copy is already there. */
   force?: boolean;
+  /**
+   * Data dirs (`<dir>/<set>/<file>`) searched for a copy with the pinned sha256 before the network;
+   * one found is imported from there. Default: `$LYNX_DATA_DIR` when set. `force` skips them.
+   */
+  localDirs?: readonly string[];
   retries?: number;
   retryDelayMs?: number;
   onProgress?: (file: string, received: number, total: number | undefined) => void;
@@ -79,8 +84,24 @@ function mismatchHint(src: SourceFile, imported: boolean): string {
         'changed, rerun with --no-verify (every row is still validated).';
 }
 
+/** The first `<dir>/<set>/<file>` among the local data dirs whose sha256 is the pinned one. */
+function verifiedLocalCopy(
+  set: string,
+  src: SourceFile,
+  dirs: readonly string[] | undefined,
+  dest: string,
+): string | undefined {
+  const candidates = dirs ?? (process.env.LYNX_DATA_DIR ? [process.env.LYNX_DATA_DIR] : []);
+  for (const dir of candidates) {
+    const file = path.resolve(dir, set, src.file);
+    if (file !== dest && existsSync(file) && sha256File(file) === src.sha256) return file;
+  }
+  return undefined;
+}
+
 /**
- * Downloads (or imports with `from`) the files of a data set into `<cacheDir>/<set>/<file>`:
+ * Downloads (or imports with `from`, or from a verified copy in a local data dir) the files of a data
+ * set into `<cacheDir>/<set>/<file>`:
  * checksummed against the pinned sha256, every row validated by the task's loader, written through a
  * temp file and renamed, so a failed pull leaves no file behind.
  */
@@ -106,7 +127,8 @@ export async function pullSet(name: string, opts: PullOptions = {}): Promise<Pul
       continue;
     }
     const url = opts.baseUrl ? `${opts.baseUrl.replace(/\/+$/, '')}/${set}/${src.file}` : src.url;
-    const origin = opts.from ? path.resolve(opts.from) : url;
+    const local = opts.from || opts.force ? undefined : verifiedLocalCopy(set, src, opts.localDirs, dest);
+    const origin = opts.from ? path.resolve(opts.from) : (local ?? url);
     if (!origin)
       throw new UserError(`${set}/${src.file} has no download URL. ${DATA_SOURCES[set].note ?? ''}`.trim());
     let rows = 0;
@@ -120,18 +142,19 @@ export async function pullSet(name: string, opts: PullOptions = {}): Promise<Pul
       onProgress: (received: number, total: number | undefined) =>
         opts.onProgress?.(src.file, received, total),
     };
-    const done = opts.from
-      ? await importFile(origin, dest, common)
-      : await downloadFile(origin, dest, {
-          ...common,
-          retries: opts.retries,
-          retryDelayMs: opts.retryDelayMs,
-        });
+    const done =
+      opts.from || local
+        ? await importFile(origin, dest, common)
+        : await downloadFile(origin, dest, {
+            ...common,
+            retries: opts.retries,
+            retryDelayMs: opts.retryDelayMs,
+          });
     results.push({
       ...done,
       file: src.file,
       source: origin,
-      action: opts.from ? 'imported' : 'downloaded',
+      action: opts.from || local ? 'imported' : 'downloaded',
       verified: verify,
       rows,
     });

@@ -67,7 +67,8 @@ beforeEach(() => {
 });
 afterEach(() => cache.cleanup());
 
-const fast = { retries: 2, retryDelayMs: 1 };
+// No local data dirs (vitest sets LYNX_DATA_DIR), so these pulls go to the mirror.
+const fast = { retries: 2, retryDelayMs: 1, localDirs: [] as string[] };
 const aime25 = DATA_SOURCES.aime25.files[0];
 const filesIn = (set: string) => {
   try {
@@ -96,6 +97,30 @@ describe('data pull from a local mirror', () => {
     const [again] = await pullSet('aime25', { baseUrl: `${base}/ok`, cacheDir: cache.dir, ...fast });
     expect(again.action).toBe('present');
     expect(hits.get('/ok/aime25/test.jsonl')).toBe(1);
+  });
+
+  it('a verified copy in a local data dir is imported without the network; --force downloads', async () => {
+    const [r] = await pullSet('aime25', {
+      baseUrl: `${base}/404`,
+      cacheDir: cache.dir,
+      ...fast,
+      localDirs: ['/nonexistent', SHARED_DATA],
+    });
+    expect(r).toMatchObject({
+      action: 'imported',
+      verified: true,
+      rows: 30,
+      source: `${SHARED_DATA}/aime25/test.jsonl`,
+    });
+    expect(hits.get('/404/aime25/test.jsonl')).toBeUndefined();
+    const [forced] = await pullSet('aime25', {
+      baseUrl: `${base}/ok`,
+      cacheDir: cache.dir,
+      ...fast,
+      localDirs: [SHARED_DATA],
+      force: true,
+    });
+    expect(forced.action).toBe('downloaded');
   });
 
   it('a checksum mismatch is an error and leaves no file', async () => {
@@ -214,6 +239,14 @@ describe('data pull --from', () => {
 });
 
 describe('lynx-exit data (CLI)', () => {
+  // These pulls go to the mirror: no local data dir from the environment (vitest sets one).
+  const saved = process.env.LYNX_DATA_DIR;
+  beforeEach(() => {
+    delete process.env.LYNX_DATA_DIR;
+  });
+  afterEach(() => {
+    process.env.LYNX_DATA_DIR = saved;
+  });
   async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     const out: string[] = [];
     const err: string[] = [];
@@ -239,6 +272,19 @@ describe('lynx-exit data (CLI)', () => {
     const listed = await run(['data', 'list', '--data-dir', cache.dir]);
     expect(listed.stdout).toMatch(/test +test\.jsonl +40 problems/);
     expect(listed.stdout).toMatch(/test\.jsonl +missing \(lynx-exit data pull aime24\)/);
+    const local = await run([
+      'data',
+      'pull',
+      'aime25',
+      '--base-url',
+      `${base}/404`,
+      '--cache-dir',
+      cache.dir,
+      '--data-dir',
+      SHARED_DATA,
+    ]);
+    expect(local).toMatchObject({ code: 0, stderr: '' });
+    expect(local.stdout).toMatch(/^imported aime25\/test\.jsonl: 30 problems/);
   });
 
   it('errors are printed without a stack and exit non-zero', async () => {

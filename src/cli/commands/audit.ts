@@ -100,8 +100,10 @@ async function auditStore(o: AuditCommandOptions, bundle: Bundle, err: (t: strin
       gpu: o.gpu,
     },
     err,
-    async (engine) => {
-      await loadBundleFor(o.bundle, engine);
+    {
+      check: async (engine) => {
+        await loadBundleFor(o.bundle, engine);
+      },
     },
   );
   return prefix;

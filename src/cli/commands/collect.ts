@@ -71,8 +71,12 @@ function effectiveSplit(dataset: string, split: string | undefined): string {
 export async function runCollect(
   o: CollectCommandOptions,
   err: (text: string) => void,
-  /** Runs on the loaded engine before any decoding (audit: the bundle must fit the model). */
-  check?: (engine: Engine) => Promise<void>,
+  use: {
+    /** Runs on the loaded engine before any decoding (audit: the bundle must fit the model). */
+    check?: (engine: Engine) => Promise<void>;
+    /** An engine already loaded (the demo's); the caller keeps owning it. Default: load `o.model`. */
+    engine?: Engine;
+  } = {},
 ): Promise<CollectSummary> {
   const problems = loadProblems({
     dataset: o.dataset,
@@ -83,18 +87,21 @@ export async function runCollect(
     dataDir: o.dataDir,
   });
   if (problems.length === 0) throw new UserError(`no problems selected from ${o.dataset}`);
-  const engine = await LlamaCppEngine.load(o.model, {
-    threads: o.threads,
-    contextSize: o.contextSize,
-    seed: o.seed,
-    chatFormat: o.chatFormat,
-    gpu: o.gpu,
-    parallel: o.parallel,
-  });
+  const owned = use.engine === undefined;
+  const engine =
+    use.engine ??
+    (await LlamaCppEngine.load(o.model, {
+      threads: o.threads,
+      contextSize: o.contextSize,
+      seed: o.seed,
+      chatFormat: o.chatFormat,
+      gpu: o.gpu,
+      parallel: o.parallel,
+    }));
   try {
-    await check?.(engine);
+    await use.check?.(engine);
   } catch (e) {
-    await engine.dispose();
+    if (owned) await engine.dispose();
     throw e;
   }
   const progress = new ProgressReporter('collect', o.progress && process.stderr.isTTY === true, err);
@@ -143,14 +150,13 @@ export async function runCollect(
   } finally {
     progress.stop();
     process.off('SIGINT', onSigint);
-    await engine.dispose();
+    if (owned) await engine.dispose();
   }
 }
 
-/** Registers `collect`. */
-export function register(program: Command): void {
-  program
-    .command('collect')
+/** The `collect` command's help and options, without its action (`register` and the demo parse with it). */
+export function defineCollect(cmd: Command): Command {
+  return cmd
     .description('roll out problems, detect cues, run forced exits, write labelled events (resumable)')
     .requiredOption('-m, --model <file>', 'GGUF model file')
     .requiredOption(
@@ -214,8 +220,12 @@ export function register(program: Command): void {
     .addOption(parallelOption(1, 'rollouts'))
     .addOption(contextSizeOption())
     .addOption(chatFormatOption())
-    .option('--no-progress', 'no progress output')
-    .action(async (opts: CollectCommandOptions) => {
-      await runCollect(opts, (t) => process.stderr.write(t));
-    });
+    .option('--no-progress', 'no progress output');
+}
+
+/** Registers `collect`. */
+export function register(program: Command): void {
+  defineCollect(program.command('collect')).action(async (opts: CollectCommandOptions) => {
+    await runCollect(opts, (t) => process.stderr.write(t));
+  });
 }

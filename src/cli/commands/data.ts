@@ -94,6 +94,7 @@ interface PullFlags {
   file?: string;
   verify: boolean;
   force?: boolean;
+  dataDir?: string;
   retries: string;
 }
 
@@ -112,6 +113,7 @@ async function pull(name: string, flags: PullFlags): Promise<void> {
     file: flags.file,
     verify: flags.verify,
     force: flags.force,
+    localDirs: flags.dataDir ? [flags.dataDir] : undefined,
     retries,
     onProgress: (file, received, total) => {
       if (!tty || total === undefined || total < PROGRESS_MIN_BYTES) return;
@@ -168,7 +170,11 @@ export function register(program: Command): void {
     )
     .option('--file <name>', 'only this file of the set (needed with --from when the set has several)')
     .option('--no-verify', 'skip the pinned sha256 check (every row is still validated)')
-    .option('--force', 'download again even if a verified copy is present')
+    .option(
+      '--data-dir <dir>',
+      'a local data dir (<dir>/<set>/<file>) to copy a verified file from before downloading (default: $LYNX_DATA_DIR)',
+    )
+    .option('--force', 'download again even if a verified copy is present (here or in a local data dir)')
     .option('--retries <n>', 'retries after transient network failures', '3')
     .action((set: string, flags: PullFlags) => pull(set, flags));
 }

@@ -1,13 +1,20 @@
 /**
- * `lynx-exit demo`: the main job on the shipped testbed model, in a few minutes. It runs the same
- * subcommands a user would (printing each one): collect probe data on `arith` and fit a bundle
- * (skipped when the bundle already exists), then evaluate LYNX against its peers on held-out
- * problems of all three testbed families, print the table and write the HTML report.
+ * `lynx-exit demo`: the main job on the shipped testbed model, in a few minutes: collect probe data
+ * on `arith` and fit a bundle (skipped when the bundle already exists), then evaluate LYNX against
+ * its peers on held-out problems of all three testbed families, print the table and write the HTML
+ * report. Each step is printed as the command line a user would type; its options are parsed by
+ * that command's own definition (so defaults are the command's) and it runs in this process on one
+ * loaded model.
  */
 import { existsSync, rmSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Command } from 'commander';
+import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../../errors.ts';
+import { DEFAULT_EVAL_SEEDS } from '../../pipeline/eval/seeds.ts';
 import { numberOption } from '../options.ts';
+import { type CollectCommandOptions, defineCollect, runCollect } from './collect.ts';
+import { defineEval, type EvalCommandOptions, runEvalCommand } from './eval.ts';
+import { defineFit, type FitCommandOptions, runFit } from './fit.ts';
 
 /** Options of the demo. */
 export interface DemoOptions {
@@ -81,11 +88,48 @@ export function demoSteps(o: DemoOptions, bundleExists: boolean): string[][] {
   return steps;
 }
 
-/** Runs one CLI command line and returns its exit code (the CLI's `main`, passed in to avoid an import cycle). */
-export type RunCli = (argv: string[]) => Promise<number>;
+const DEFINE = { collect: defineCollect, fit: defineFit, eval: defineEval } as const;
+
+/** A demo step: its command line, and its options as that command parses them. */
+export type DemoStep =
+  | { argv: string[]; command: 'collect'; options: CollectCommandOptions }
+  | { argv: string[]; command: 'fit'; options: FitCommandOptions }
+  | { argv: string[]; command: 'eval'; options: EvalCommandOptions };
+
+/** Parses one step's command line with its command's definition (defaults and validation included). */
+export function parseDemoStep(argv: string[]): DemoStep {
+  const [name, ...args] = argv;
+  const define = DEFINE[name as keyof typeof DEFINE];
+  if (!define) throw new Error(`demo: no step command "${name}"`);
+  const cmd = define(new Command(name)).exitOverride();
+  cmd.parse(args, { from: 'user' });
+  return { argv, command: name, options: cmd.opts() } as DemoStep;
+}
+
+/** Runs the steps on one engine loaded with the eval step's engine options. */
+async function runDemoSteps(model: string, steps: DemoStep[], err: (t: string) => void): Promise<void> {
+  const last = steps.at(-1)!.options as EvalCommandOptions;
+  const engine = await LlamaCppEngine.load(model, {
+    threads: last.threads,
+    contextSize: last.contextSize,
+    chatFormat: last.chatFormat,
+    gpu: last.gpu,
+    parallel: last.parallel,
+  });
+  try {
+    for (const step of steps) {
+      err(`\n$ lynx-exit ${step.argv.join(' ')}\n`);
+      if (step.command === 'collect') await runCollect(step.options, err, { engine });
+      else if (step.command === 'fit') await runFit(step.options, err);
+      else await runEvalCommand(step.options, (t) => process.stdout.write(t), err, engine);
+    }
+  } finally {
+    await engine.dispose();
+  }
+}
 
 /** Registers `demo`. */
-export function register(program: Command, runCli: RunCli): void {
+export function register(program: Command): void {
   program
     .command('demo')
     .description(
@@ -111,7 +155,7 @@ export function register(program: Command, runCli: RunCli): void {
       numberOption('limit', { integer: true, min: 1 }),
       10,
     )
-    .option('--seeds <list>', 'eval seeds', '1')
+    .option('--seeds <list>', 'eval seeds', DEFAULT_EVAL_SEEDS.join(','))
     .option('-t, --temperatures <list>', 'eval temperatures', '0.6')
     .option(
       '-n, --max-tokens <n>',
@@ -131,12 +175,8 @@ export function register(program: Command, runCli: RunCli): void {
         process.stderr.write(`demo: removing the previous demo results in ${evalDir}\n`);
         rmSync(evalDir, { recursive: true, force: true });
       }
-      for (const argv of demoSteps(o, existsSync(o.bundle))) {
-        process.stderr.write(`\n$ lynx-exit ${argv.join(' ')}\n`);
-        const code = await runCli(argv);
-        if (code !== 0)
-          throw new UserError(`demo step \`lynx-exit ${argv[0]}\` failed (exit code ${code})`, code);
-      }
+      const steps = demoSteps(o, existsSync(o.bundle)).map(parseDemoStep);
+      await runDemoSteps(o.model, steps, (t) => process.stderr.write(t));
       process.stderr.write(`\nreport: ${o.out}/eval/report.html\n`);
     });
 }

@@ -6,9 +6,11 @@
 import type { Command } from 'commander';
 import { DEFAULT_DELTA } from '../../conformal/riskLevel.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
+import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
 import { methodOptionsHelp, parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
 import { type EvalResult, runEval } from '../../pipeline/eval/runEval.ts';
+import { DEFAULT_EVAL_SEEDS } from '../../pipeline/eval/seeds.ts';
 import type { TestbedSlice } from '../../tasks/testbedTasks.ts';
 import {
   chatFormatOption,
@@ -71,6 +73,8 @@ export async function runEvalCommand(
   o: EvalCommandOptions,
   out: (text: string) => void,
   err: (text: string) => void,
+  /** An engine already loaded (the demo's); the caller keeps owning it. Default: load `o.model`. */
+  loaded?: Engine,
 ): Promise<EvalResult> {
   const methods = parseMethodSpecs(o.methods ?? defaultMethods(o.bundle !== undefined));
   const datasets = listOf('datasets', o.datasets).map((task) => ({
@@ -88,13 +92,15 @@ export async function runEvalCommand(
     abort.abort();
   };
   process.on('SIGINT', onSigint);
-  const engine = await LlamaCppEngine.load(o.model, {
-    threads: o.threads,
-    contextSize: o.contextSize,
-    chatFormat: o.chatFormat,
-    gpu: o.gpu,
-    parallel: o.parallel,
-  });
+  const engine =
+    loaded ??
+    (await LlamaCppEngine.load(o.model, {
+      threads: o.threads,
+      contextSize: o.contextSize,
+      chatFormat: o.chatFormat,
+      gpu: o.gpu,
+      parallel: o.parallel,
+    }));
   try {
     const result = await runEval({
       engine,
@@ -129,14 +135,13 @@ export async function runEvalCommand(
   } finally {
     progress.stop();
     process.off('SIGINT', onSigint);
-    await engine.dispose();
+    if (!loaded) await engine.dispose();
   }
 }
 
-/** Registers `eval`. */
-export function register(program: Command): void {
-  program
-    .command('eval')
+/** The `eval` command's help and options, without its action (`register` and the demo parse with it). */
+export function defineEval(cmd: Command): Command {
+  return cmd
     .description(
       'compare LYNX and its peers over datasets, temperatures and seeds (resumable; writes an HTML report)',
     )
@@ -161,7 +166,7 @@ export function register(program: Command): void {
       '--seeds <list>',
       'seeds (each gives every method the same sampling seed per problem)',
       numberListOption('seeds', { integer: true, min: 0 }),
-      [0],
+      [...DEFAULT_EVAL_SEEDS],
     )
     .option(
       '--limit <n>',
@@ -208,12 +213,16 @@ export function register(program: Command): void {
     .addOption(contextSizeOption())
     .addOption(chatFormatOption())
     .option('--no-progress', 'no progress output')
-    .addHelpText('after', `\n${methodOptionsHelp()}`)
-    .action(async (opts: EvalCommandOptions) => {
-      await runEvalCommand(
-        opts,
-        (t) => process.stdout.write(t),
-        (t) => process.stderr.write(t),
-      );
-    });
+    .addHelpText('after', `\n${methodOptionsHelp()}`);
+}
+
+/** Registers `eval`. */
+export function register(program: Command): void {
+  defineEval(program.command('eval')).action(async (opts: EvalCommandOptions) => {
+    await runEvalCommand(
+      opts,
+      (t) => process.stdout.write(t),
+      (t) => process.stderr.write(t),
+    );
+  });
 }

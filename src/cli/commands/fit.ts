@@ -87,11 +87,10 @@ export async function runFit(o: FitCommandOptions, write: (text: string) => void
   return report;
 }
 
-/** Registers `fit`. */
-export function register(program: Command): void {
+/** The `fit` command's help and options, without its action (`register` and the demo parse with it). */
+export function defineFit(cmd: Command): Command {
   const level = { min: 0, max: 1 };
-  program
-    .command('fit')
+  return cmd
     .description(
       'train the probe on one events store, calibrate on another (disjoint problems), write a bundle',
     )
@@ -136,8 +135,12 @@ export function register(program: Command): void {
       'pooled',
     )
     .option('--no-scores', 'do not store calibration scores in the bundle (then only the listed levels work)')
-    .addHelpText('after', GUARANTEE_HELP)
-    .action(async (opts: FitCommandOptions) => {
-      await runFit(opts, (t) => process.stdout.write(t));
-    });
+    .addHelpText('after', GUARANTEE_HELP);
+}
+
+/** Registers `fit`. */
+export function register(program: Command): void {
+  defineFit(program.command('fit')).action(async (opts: FitCommandOptions) => {
+    await runFit(opts, (t) => process.stdout.write(t));
+  });
 }

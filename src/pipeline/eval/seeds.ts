@@ -1,6 +1,9 @@
 /** Sampling seeds of eval runs. */
 import { createHash } from 'node:crypto';
 
+/** The seeds an eval runs when none are given (eval and the demo alike). */
+export const DEFAULT_EVAL_SEEDS: readonly number[] = Object.freeze([1]);
+
 /**
  * The sampling seed of one problem instance: a 32-bit hash of (seed, dataset, problem id). Every
  * method on that instance uses it, and the engine's sampler draws by (seed, position), so methods
