@@ -2,7 +2,7 @@
  * Option parsers and option groups shared by the subcommands, so every command validates numbers
  * the same way and names bad values with the same messages.
  */
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { z } from 'zod';
 import { type RiskLevel, type RiskLevelInput, riskLevel } from '../conformal/riskLevel.ts';
 import { type ChatFormatOption, parseChatFormatOption } from '../engine/chatFormats.ts';
@@ -156,4 +156,14 @@ export function lynxLevelOptions(prefix = ''): Option[] {
 export function parseSlice(value: string): TestbedSlice | 'all' {
   if (value === 'all' || (TESTBED_SLICES as readonly string[]).includes(value)) return value as TestbedSlice;
   throw new UserError(`--slice must be train, calib, test or all, got "${value}"`);
+}
+
+/** Adds the engine options every model-running command shares: threads, GPU, parallel sessions, context, chat format. */
+export function addEngineOptions(cmd: Command, parallel: { default: number; what: string }): Command {
+  return cmd
+    .addOption(threadsOption())
+    .addOption(gpuOption())
+    .addOption(parallelOption(parallel.default, parallel.what))
+    .addOption(contextSizeOption())
+    .addOption(chatFormatOption());
 }

@@ -17,16 +17,7 @@ import { loadBundleFor } from '../../pipeline/fingerprint.ts';
 import { auditHtml, formatAuditTable, renderCalibrationSvg } from '../../pipeline/report/auditReport.ts';
 import { DEFAULT_SAMPLE } from '../../reason/sampling.ts';
 import { isTestbedTask, type TestbedSlice } from '../../tasks/testbedTasks.ts';
-import {
-  chatFormatOption,
-  contextSizeOption,
-  type EngineCommandOptions,
-  gpuOption,
-  numberOption,
-  parallelOption,
-  parseSlice,
-  threadsOption,
-} from '../options.ts';
+import { addEngineOptions, type EngineCommandOptions, numberOption, parseSlice } from '../options.ts';
 import { runCollect } from './collect.ts';
 
 /** Parsed options of `audit`. */
@@ -135,58 +126,59 @@ export async function runAudit(
 
 /** Registers `audit`. */
 export function register(program: Command): void {
-  program
-    .command('audit')
-    .description(
-      "check a bundle's guarantee on held-out problems: realized vs target premature-exit rates, a verdict (exit 1 on failure) and a calibration plot",
-    )
-    .requiredOption('-b, --bundle <file>', 'LYNX bundle (*.lynx.json)')
-    .requiredOption('-o, --out <dir>', 'output folder: events store, audit.json, calibration.svg, audit.html')
-    .option('-m, --model <file>', 'GGUF model file (not needed with --events)')
-    .option('-d, --dataset <name>', 'task to audit on (testbed: held-out test slice by default)')
-    .option('--events <store>', 'audit an existing events store (full rollouts from collect) instead')
-    .option('--split <name>', 'split (default: the task default; testbed: heldout)')
-    .option('--slice <slice>', 'math_train / testbed slice (testbed default: test)', parseSlice)
-    .option(
-      '--limit <n>',
-      'problems (testbed: generate n)',
-      numberOption('limit', { integer: true, min: 1 }),
-      400,
-    )
-    .option(
-      '--data-seed <n>',
-      'testbed problem generation seed',
-      numberOption('data-seed', { integer: true, min: 0 }),
-      42,
-    )
-    .option('--data-dir <dir>', 'folder holding <task>/<file>')
-    .option(
-      '-t, --temperature <t>',
-      "default: the bundle's calibration",
-      numberOption('temperature', { min: 0 }),
-    )
-    .option('--top-p <p>', "default: the bundle's calibration", numberOption('top-p', { min: 0, max: 1 }))
-    .option(
-      '--top-k <k>',
-      "default: the bundle's calibration",
-      numberOption('top-k', { integer: true, min: 0 }),
-    )
-    .option(
-      '-n, --max-tokens <n>',
-      "default: the bundle's calibration",
-      numberOption('max-tokens', { integer: true, min: 1 }),
-    )
-    .option(
-      '--exit-max-tokens <n>',
-      "default: the bundle's calibration",
-      numberOption('exit-max-tokens', { integer: true, min: 1 }),
-    )
-    .option('--seed <n>', 'base sampling seed', numberOption('seed', { integer: true, min: 0 }), 0)
-    .addOption(threadsOption())
-    .addOption(gpuOption())
-    .addOption(parallelOption(4, 'rollouts'))
-    .addOption(contextSizeOption())
-    .addOption(chatFormatOption())
+  addEngineOptions(
+    program
+      .command('audit')
+      .description(
+        "check a bundle's guarantee on held-out problems: realized vs target premature-exit rates, a verdict (exit 1 on failure) and a calibration plot",
+      )
+      .requiredOption('-b, --bundle <file>', 'LYNX bundle (*.lynx.json)')
+      .requiredOption(
+        '-o, --out <dir>',
+        'output folder: events store, audit.json, calibration.svg, audit.html',
+      )
+      .option('-m, --model <file>', 'GGUF model file (not needed with --events)')
+      .option('-d, --dataset <name>', 'task to audit on (testbed: held-out test slice by default)')
+      .option('--events <store>', 'audit an existing events store (full rollouts from collect) instead')
+      .option('--split <name>', 'split (default: the task default; testbed: heldout)')
+      .option('--slice <slice>', 'math_train / testbed slice (testbed default: test)', parseSlice)
+      .option(
+        '--limit <n>',
+        'problems (testbed: generate n)',
+        numberOption('limit', { integer: true, min: 1 }),
+        400,
+      )
+      .option(
+        '--data-seed <n>',
+        'testbed problem generation seed',
+        numberOption('data-seed', { integer: true, min: 0 }),
+        42,
+      )
+      .option('--data-dir <dir>', 'folder holding <task>/<file>')
+      .option(
+        '-t, --temperature <t>',
+        "default: the bundle's calibration",
+        numberOption('temperature', { min: 0 }),
+      )
+      .option('--top-p <p>', "default: the bundle's calibration", numberOption('top-p', { min: 0, max: 1 }))
+      .option(
+        '--top-k <k>',
+        "default: the bundle's calibration",
+        numberOption('top-k', { integer: true, min: 0 }),
+      )
+      .option(
+        '-n, --max-tokens <n>',
+        "default: the bundle's calibration",
+        numberOption('max-tokens', { integer: true, min: 1 }),
+      )
+      .option(
+        '--exit-max-tokens <n>',
+        "default: the bundle's calibration",
+        numberOption('exit-max-tokens', { integer: true, min: 1 }),
+      )
+      .option('--seed <n>', 'base sampling seed', numberOption('seed', { integer: true, min: 0 }), 0),
+    { default: 4, what: 'rollouts' },
+  )
     .option('--no-progress', 'no progress output')
     .action(async (opts: AuditCommandOptions) => {
       await runAudit(

@@ -12,16 +12,12 @@ import { LYNX_EXIT_CUE } from '../../reason/cueTexts.ts';
 import { resolveSplit, taskSpec } from '../../tasks/registry.ts';
 import { isTestbedTask, type TestbedSlice } from '../../tasks/testbedTasks.ts';
 import {
-  chatFormatOption,
-  contextSizeOption,
+  addEngineOptions,
   type EngineCommandOptions,
-  gpuOption,
   numberListOption,
   numberOption,
-  parallelOption,
   parseSlice,
   temperatureOption,
-  threadsOption,
   topKOption,
   topPOption,
 } from '../options.ts';
@@ -156,71 +152,71 @@ export async function runCollect(
 
 /** The `collect` command's help and options, without its action (`register` and the demo parse with it). */
 export function defineCollect(cmd: Command): Command {
-  return cmd
-    .description('roll out problems, detect cues, run forced exits, write labelled events (resumable)')
-    .requiredOption('-m, --model <file>', 'GGUF model file')
-    .requiredOption(
-      '-d, --dataset <name>',
-      'task (gsm8k, math500, math_train, ..., testbed, testbed-arith, ...)',
-    )
-    .requiredOption(
-      '-o, --out <prefix>',
-      'events store prefix: writes PREFIX.jsonl, PREFIX.f32, PREFIX.meta.json',
-    )
-    .option('--split <name>', 'split of the data set (testbed: train or heldout)')
-    .option(
-      '--slice <slice>',
-      'math_train / testbed: LYNX probe-training slice "train", calibration slice "calib", "all"; testbed also "test" (the evaluation third)',
-      parseSlice,
-    )
-    .option(
-      '--limit <n>',
-      'use the first n problems (testbed: generate n; default 200)',
-      numberOption('limit', { integer: true, min: 1 }),
-    )
-    .option(
-      '--data-seed <n>',
-      'seed of the slice permutations / testbed problem generation',
-      numberOption('data-seed', { integer: true, min: 0 }),
-      42,
-    )
-    .option('--data-dir <dir>', 'folder holding <task>/<file> (default: $LYNX_DATA_DIR, else the pull cache)')
-    .option('--samples <n>', 'rollouts per problem', numberOption('samples', { integer: true, min: 1 }), 1)
-    .addOption(temperatureOption('rollout sampling temperature'))
-    .addOption(topPOption('rollout nucleus mass'))
-    .addOption(topKOption())
-    .option(
-      '--seed <n>',
-      'base sampling seed (each rollout: hash of seed, problem, sample)',
-      numberOption('seed', { integer: true, min: 0 }),
-      0,
-    )
-    .option(
-      '-n, --max-tokens <n>',
-      'most thinking + answer tokens per rollout (clamped to the context)',
-      numberOption('max-tokens', { integer: true, min: 1 }),
-      12048,
-    )
-    .option(
-      '--exit-max-tokens <n>',
-      'most tokens of a forced-exit answer',
-      numberOption('exit-max-tokens', { integer: true, min: 1 }),
-      64,
-    )
-    .option('--exit-cue <text>', 'text appended to force an answer', LYNX_EXIT_CUE)
-    .option(
-      '--layers <list>',
-      'engine layers whose hidden states are concatenated (-1 = final norm)',
-      numberListOption('layers', { integer: true, min: -1 }),
-      [-1],
-    )
-    .option('--synthetic-no-cue', "LYNX's fallback: one event at 70% of a rollout that has no cue", false)
-    .addOption(threadsOption())
-    .addOption(gpuOption())
-    .addOption(parallelOption(1, 'rollouts'))
-    .addOption(contextSizeOption())
-    .addOption(chatFormatOption())
-    .option('--no-progress', 'no progress output');
+  return addEngineOptions(
+    cmd
+      .description('roll out problems, detect cues, run forced exits, write labelled events (resumable)')
+      .requiredOption('-m, --model <file>', 'GGUF model file')
+      .requiredOption(
+        '-d, --dataset <name>',
+        'task (gsm8k, math500, math_train, ..., testbed, testbed-arith, ...)',
+      )
+      .requiredOption(
+        '-o, --out <prefix>',
+        'events store prefix: writes PREFIX.jsonl, PREFIX.f32, PREFIX.meta.json',
+      )
+      .option('--split <name>', 'split of the data set (testbed: train or heldout)')
+      .option(
+        '--slice <slice>',
+        'math_train / testbed: LYNX probe-training slice "train", calibration slice "calib", "all"; testbed also "test" (the evaluation third)',
+        parseSlice,
+      )
+      .option(
+        '--limit <n>',
+        'use the first n problems (testbed: generate n; default 200)',
+        numberOption('limit', { integer: true, min: 1 }),
+      )
+      .option(
+        '--data-seed <n>',
+        'seed of the slice permutations / testbed problem generation',
+        numberOption('data-seed', { integer: true, min: 0 }),
+        42,
+      )
+      .option(
+        '--data-dir <dir>',
+        'folder holding <task>/<file> (default: $LYNX_DATA_DIR, else the pull cache)',
+      )
+      .option('--samples <n>', 'rollouts per problem', numberOption('samples', { integer: true, min: 1 }), 1)
+      .addOption(temperatureOption('rollout sampling temperature'))
+      .addOption(topPOption('rollout nucleus mass'))
+      .addOption(topKOption())
+      .option(
+        '--seed <n>',
+        'base sampling seed (each rollout: hash of seed, problem, sample)',
+        numberOption('seed', { integer: true, min: 0 }),
+        0,
+      )
+      .option(
+        '-n, --max-tokens <n>',
+        'most thinking + answer tokens per rollout (clamped to the context)',
+        numberOption('max-tokens', { integer: true, min: 1 }),
+        12048,
+      )
+      .option(
+        '--exit-max-tokens <n>',
+        'most tokens of a forced-exit answer',
+        numberOption('exit-max-tokens', { integer: true, min: 1 }),
+        64,
+      )
+      .option('--exit-cue <text>', 'text appended to force an answer', LYNX_EXIT_CUE)
+      .option(
+        '--layers <list>',
+        'engine layers whose hidden states are concatenated (-1 = final norm)',
+        numberListOption('layers', { integer: true, min: -1 }),
+        [-1],
+      )
+      .option('--synthetic-no-cue', "LYNX's fallback: one event at 70% of a rollout that has no cue", false),
+    { default: 1, what: 'rollouts' },
+  ).option('--no-progress', 'no progress output');
 }
 
 /** Registers `collect`. */

@@ -13,15 +13,11 @@ import { type EvalResult, runEval } from '../../pipeline/eval/runEval.ts';
 import { DEFAULT_EVAL_SEEDS } from '../../pipeline/eval/seeds.ts';
 import type { TestbedSlice } from '../../tasks/testbedTasks.ts';
 import {
-  chatFormatOption,
-  contextSizeOption,
+  addEngineOptions,
   type EngineCommandOptions,
-  gpuOption,
   numberListOption,
   numberOption,
-  parallelOption,
   parseSlice,
-  threadsOption,
   topKOption,
   topPOption,
 } from '../options.ts';
@@ -141,77 +137,75 @@ export async function runEvalCommand(
 
 /** The `eval` command's help and options, without its action (`register` and the demo parse with it). */
 export function defineEval(cmd: Command): Command {
-  return cmd
-    .description(
-      'compare LYNX and its peers over datasets, temperatures and seeds (resumable; writes an HTML report)',
-    )
-    .requiredOption('-m, --model <file>', 'GGUF model file')
-    .requiredOption(
-      '-d, --datasets <list>',
-      'comma-separated tasks (gsm8k, math500, ..., testbed-arith; arith = testbed-arith)',
-    )
-    .requiredOption('-o, --out <dir>', 'output folder: results.jsonl, summary.json, report.html')
-    .option('-b, --bundle <file>', 'LYNX bundle (*.lynx.json), needed by lynx methods')
-    .option(
-      '--methods <list>',
-      `methods: name or name:key=value,... (e.g. lynx:delta=0.1, deer:threshold=0.9, fixed-budget:budget=256; every method and option is listed below); label=... names one (default: ${defaultMethods(false)}; with --bundle ${defaultMethods(true)})`,
-    )
-    .option(
-      '-t, --temperatures <list>',
-      'sampling temperatures',
-      numberListOption('temperatures', { min: 0 }),
-      [0.6],
-    )
-    .option(
-      '--seeds <list>',
-      'seeds (each gives every method the same sampling seed per problem)',
-      numberListOption('seeds', { integer: true, min: 0 }),
-      [...DEFAULT_EVAL_SEEDS],
-    )
-    .option(
-      '--limit <n>',
-      'first n problems of each data set (testbed: generate n)',
-      numberOption('limit', { integer: true, min: 1 }),
-    )
-    .option('--split <name>', 'split (default: the task default; testbed: heldout)')
-    .option(
-      '--slice <slice>',
-      'math_train / testbed slice: train, calib, test or all (default: all; testbed: test)',
-      parseSlice,
-    )
-    .option(
-      '--data-seed <n>',
-      'testbed problem generation seed',
-      numberOption('data-seed', { integer: true, min: 0 }),
-      42,
-    )
-    .option('--data-dir <dir>', 'folder holding <task>/<file>')
-    .option(
-      '-n, --max-tokens <n>',
-      'most thinking + answer tokens per run',
-      numberOption('max-tokens', { integer: true, min: 1 }),
-      12048,
-    )
-    .option(
-      '--exit-max-tokens <n>',
-      'most tokens of a forced-exit answer',
-      numberOption('exit-max-tokens', { integer: true, min: 1 }),
-      64,
-    )
-    .addOption(topPOption('nucleus mass'))
-    .addOption(topKOption())
-    .option('--no-labels', 'skip the cue-label pass (no premature-exit rate, no labels in the viewer)')
-    .option(
-      '--report-traces <n>',
-      'problem instances in the report trace viewer',
-      numberOption('report-traces', { integer: true, min: 0 }),
-      200,
-    )
-    .addOption(threadsOption())
-    .addOption(gpuOption())
-    .addOption(parallelOption(1, 'runs'))
-    .addOption(contextSizeOption())
-    .addOption(chatFormatOption())
+  return addEngineOptions(
+    cmd
+      .description(
+        'compare LYNX and its peers over datasets, temperatures and seeds (resumable; writes an HTML report)',
+      )
+      .requiredOption('-m, --model <file>', 'GGUF model file')
+      .requiredOption(
+        '-d, --datasets <list>',
+        'comma-separated tasks (gsm8k, math500, ..., testbed-arith; arith = testbed-arith)',
+      )
+      .requiredOption('-o, --out <dir>', 'output folder: results.jsonl, summary.json, report.html')
+      .option('-b, --bundle <file>', 'LYNX bundle (*.lynx.json), needed by lynx methods')
+      .option(
+        '--methods <list>',
+        `methods: name or name:key=value,... (e.g. lynx:delta=0.1, deer:threshold=0.9, fixed-budget:budget=256; every method and option is listed below); label=... names one (default: ${defaultMethods(false)}; with --bundle ${defaultMethods(true)})`,
+      )
+      .option(
+        '-t, --temperatures <list>',
+        'sampling temperatures',
+        numberListOption('temperatures', { min: 0 }),
+        [0.6],
+      )
+      .option(
+        '--seeds <list>',
+        'seeds (each gives every method the same sampling seed per problem)',
+        numberListOption('seeds', { integer: true, min: 0 }),
+        [...DEFAULT_EVAL_SEEDS],
+      )
+      .option(
+        '--limit <n>',
+        'first n problems of each data set (testbed: generate n)',
+        numberOption('limit', { integer: true, min: 1 }),
+      )
+      .option('--split <name>', 'split (default: the task default; testbed: heldout)')
+      .option(
+        '--slice <slice>',
+        'math_train / testbed slice: train, calib, test or all (default: all; testbed: test)',
+        parseSlice,
+      )
+      .option(
+        '--data-seed <n>',
+        'testbed problem generation seed',
+        numberOption('data-seed', { integer: true, min: 0 }),
+        42,
+      )
+      .option('--data-dir <dir>', 'folder holding <task>/<file>')
+      .option(
+        '-n, --max-tokens <n>',
+        'most thinking + answer tokens per run',
+        numberOption('max-tokens', { integer: true, min: 1 }),
+        12048,
+      )
+      .option(
+        '--exit-max-tokens <n>',
+        'most tokens of a forced-exit answer',
+        numberOption('exit-max-tokens', { integer: true, min: 1 }),
+        64,
+      )
+      .addOption(topPOption('nucleus mass'))
+      .addOption(topKOption())
+      .option('--no-labels', 'skip the cue-label pass (no premature-exit rate, no labels in the viewer)')
+      .option(
+        '--report-traces <n>',
+        'problem instances in the report trace viewer',
+        numberOption('report-traces', { integer: true, min: 0 }),
+        200,
+      ),
+    { default: 1, what: 'runs' },
+  )
     .option('--no-progress', 'no progress output')
     .addHelpText('after', `\n${methodOptionsHelp()}`);
 }
