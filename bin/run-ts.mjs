@@ -1,8 +1,8 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 // Runs a TypeScript entry point through tsx's loader, so no build step is needed.
 import { register } from 'tsx/esm/api';
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
 
 register();
 const [entry, ...rest] = process.argv.slice(2);

@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { UserError } from '../errors.ts';
 import { registerCommands } from './commands.ts';
 
@@ -8,7 +8,14 @@ export function buildProgram(): Command {
     .description('LYNX: confidence-controlled early exit for reasoning language models')
     .version('0.1.0')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Required options say so in every command's help (subcommands inherit this).
+    .configureHelp({
+      optionDescription: (option) => {
+        const base = new Help().optionDescription(option);
+        return option.mandatory ? `${base} (required)` : base;
+      },
+    });
   registerCommands(program);
   return program;
 }

@@ -58,6 +58,6 @@ describe('one option schema per policy', () => {
   it('the eval help lists every method with its defaults', () => {
     const help = methodOptionsHelp();
     for (const name of POLICY_NAMES) expect(help).toContain(`  ${name}`);
-    expect(help).toContain('threshold (default 0.95)');
+    expect(help).toContain('threshold (default: 0.95)');
   });
 });

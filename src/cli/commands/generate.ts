@@ -183,7 +183,7 @@ export function register(program: Command): void {
   const [delta, alpha, epsilon] = lynxLevelOptions('');
   program
     .command('generate')
-    .description('stream a generation from a GGUF model (llama.cpp, CPU)')
+    .description('stream a generation from a GGUF model (llama.cpp)')
     .argument('<prompt>', 'the user message (or the raw prompt text with --raw)')
     .requiredOption('-m, --model <file>', 'GGUF model file')
     .option('--system <text>', 'system message (chat formats only)')

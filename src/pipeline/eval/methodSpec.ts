@@ -126,7 +126,7 @@ export function methodOptionsHelp(): string {
       const def =
         o.default === undefined
           ? ''
-          : ` (default ${Array.isArray(o.default) ? o.default.join('|') : JSON.stringify(o.default)})`;
+          : ` (default: ${Array.isArray(o.default) ? o.default.join('|') : JSON.stringify(o.default)})`;
       lines.push(`    ${o.name}${def}: ${o.description}`);
     }
   }

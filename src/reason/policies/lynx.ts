@@ -52,11 +52,11 @@ const level = z.number().gt(0).lt(1);
  */
 export const LYNX_OPTIONS = z
   .object({
-    delta: level.optional().describe(`per-cue risk level δ (default ${DEFAULT_DELTA})`),
+    delta: level.optional().describe(`per-cue risk level δ (default: ${DEFAULT_DELTA})`),
     alpha: level.optional().describe('per-trajectory risk level α instead of δ'),
     epsilon: level
       .optional()
-      .describe(`with alpha: confidence 1−ε of the α guarantee (default ${DEFAULT_EPSILON})`),
+      .describe(`with alpha: confidence 1−ε of the α guarantee (default: ${DEFAULT_EPSILON})`),
   })
   .strict();
 
