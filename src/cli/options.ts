@@ -9,6 +9,7 @@ import { type ChatFormatOption, parseChatFormatOption } from '../engine/chatForm
 import { type GpuSetting, parseGpuSetting } from '../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../errors.ts';
 import { LYNX_OPTIONS } from '../reason/policies/lynx.ts';
+import { DEFAULT_ANSWER_MAX_TOKENS, DEFAULT_MAX_TOKENS } from '../reason/runReasoning.ts';
 import { DEFAULT_SAMPLE } from '../reason/sampling.ts';
 import { TESTBED_SLICES, type TestbedSlice } from '../tasks/testbedTasks.ts';
 
@@ -166,4 +167,31 @@ export function addEngineOptions(cmd: Command, parallel: { default: number; what
     .addOption(parallelOption(parallel.default, parallel.what))
     .addOption(contextSizeOption())
     .addOption(chatFormatOption());
+}
+
+/** --data-seed: the seed of testbed problem generation and of slice permutations (default 42). */
+export function dataSeedOption(help = 'testbed problem generation seed'): Option {
+  return new Option('--data-seed <n>', help)
+    .argParser(numberOption('data-seed', { integer: true, min: 0 }))
+    .default(42);
+}
+
+/** -n, --max-tokens: most thinking + answer tokens of one run (default: the reasoning loop's). */
+/** (`null`: no default, the caller decides.) */
+export function maxTokensOption(help: string, defaultValue: number | null = DEFAULT_MAX_TOKENS): Option {
+  const o = new Option('-n, --max-tokens <n>', help).argParser(
+    numberOption('max-tokens', { integer: true, min: 1 }),
+  );
+  return defaultValue === null ? o : o.default(defaultValue);
+}
+
+/** --exit-max-tokens: most tokens of a forced-exit answer (default: the reasoning loop's). */
+export function exitMaxTokensOption(
+  help = 'most tokens of a forced-exit answer',
+  defaultValue: number | null = DEFAULT_ANSWER_MAX_TOKENS,
+): Option {
+  const o = new Option('--exit-max-tokens <n>', help).argParser(
+    numberOption('exit-max-tokens', { integer: true, min: 1 }),
+  );
+  return defaultValue === null ? o : o.default(defaultValue);
 }

@@ -15,9 +15,18 @@ import { type AuditReport, auditEvents } from '../../pipeline/audit.ts';
 import { readEvents } from '../../pipeline/events.ts';
 import { loadBundleFor } from '../../pipeline/fingerprint.ts';
 import { auditHtml, formatAuditTable, renderCalibrationSvg } from '../../pipeline/report/auditReport.ts';
+import { DEFAULT_ANSWER_MAX_TOKENS, DEFAULT_MAX_TOKENS } from '../../reason/runReasoning.ts';
 import { DEFAULT_SAMPLE } from '../../reason/sampling.ts';
 import { isTestbedTask, type TestbedSlice } from '../../tasks/testbedTasks.ts';
-import { addEngineOptions, type EngineCommandOptions, numberOption, parseSlice } from '../options.ts';
+import {
+  addEngineOptions,
+  dataSeedOption,
+  type EngineCommandOptions,
+  exitMaxTokensOption,
+  maxTokensOption,
+  numberOption,
+  parseSlice,
+} from '../options.ts';
 import { runCollect } from './collect.ts';
 
 /** Parsed options of `audit`. */
@@ -60,8 +69,8 @@ async function auditStore(o: AuditCommandOptions, bundle: Bundle, err: (t: strin
     temperature: calibrated(bundle, 'temperature', o.temperature, DEFAULT_SAMPLE.temperature),
     topP: calibrated(bundle, 'topP', o.topP, DEFAULT_SAMPLE.topP),
     topK: calibrated(bundle, 'topK', o.topK, DEFAULT_SAMPLE.topK),
-    maxTokens: calibrated(bundle, 'maxTokens', o.maxTokens, 12048),
-    exitMaxTokens: calibrated(bundle, 'exitMaxTokens', o.exitMaxTokens, 64),
+    maxTokens: calibrated(bundle, 'maxTokens', o.maxTokens, DEFAULT_MAX_TOKENS),
+    exitMaxTokens: calibrated(bundle, 'exitMaxTokens', o.exitMaxTokens, DEFAULT_ANSWER_MAX_TOKENS),
   };
   err(
     `[audit] sampling as the bundle's calibration: temperature ${settings.temperature}, top-p ${settings.topP}, top-k ${settings.topK}, max tokens ${settings.maxTokens}, exit max tokens ${settings.exitMaxTokens}\n`,
@@ -148,12 +157,7 @@ export function register(program: Command): void {
         numberOption('limit', { integer: true, min: 1 }),
         400,
       )
-      .option(
-        '--data-seed <n>',
-        'testbed problem generation seed',
-        numberOption('data-seed', { integer: true, min: 0 }),
-        42,
-      )
+      .addOption(dataSeedOption())
       .option('--data-dir <dir>', 'folder holding <task>/<file>')
       .option(
         '-t, --temperature <t>',
@@ -166,16 +170,8 @@ export function register(program: Command): void {
         "default: the bundle's calibration",
         numberOption('top-k', { integer: true, min: 0 }),
       )
-      .option(
-        '-n, --max-tokens <n>',
-        "default: the bundle's calibration",
-        numberOption('max-tokens', { integer: true, min: 1 }),
-      )
-      .option(
-        '--exit-max-tokens <n>',
-        "default: the bundle's calibration",
-        numberOption('exit-max-tokens', { integer: true, min: 1 }),
-      )
+      .addOption(maxTokensOption("default: the bundle's calibration", null))
+      .addOption(exitMaxTokensOption("default: the bundle's calibration", null))
       .option('--seed <n>', 'base sampling seed', numberOption('seed', { integer: true, min: 0 }), 0),
     { default: 4, what: 'rollouts' },
   )

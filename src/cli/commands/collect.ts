@@ -13,7 +13,10 @@ import { resolveSplit, taskSpec } from '../../tasks/registry.ts';
 import { isTestbedTask, type TestbedSlice } from '../../tasks/testbedTasks.ts';
 import {
   addEngineOptions,
+  dataSeedOption,
   type EngineCommandOptions,
+  exitMaxTokensOption,
+  maxTokensOption,
   numberListOption,
   numberOption,
   parseSlice,
@@ -175,12 +178,7 @@ export function defineCollect(cmd: Command): Command {
         'use the first n problems (testbed: generate n; default 200)',
         numberOption('limit', { integer: true, min: 1 }),
       )
-      .option(
-        '--data-seed <n>',
-        'seed of the slice permutations / testbed problem generation',
-        numberOption('data-seed', { integer: true, min: 0 }),
-        42,
-      )
+      .addOption(dataSeedOption('seed of the slice permutations / testbed problem generation'))
       .option(
         '--data-dir <dir>',
         'folder holding <task>/<file> (default: $LYNX_DATA_DIR, else the pull cache)',
@@ -195,18 +193,8 @@ export function defineCollect(cmd: Command): Command {
         numberOption('seed', { integer: true, min: 0 }),
         0,
       )
-      .option(
-        '-n, --max-tokens <n>',
-        'most thinking + answer tokens per rollout (clamped to the context)',
-        numberOption('max-tokens', { integer: true, min: 1 }),
-        12048,
-      )
-      .option(
-        '--exit-max-tokens <n>',
-        'most tokens of a forced-exit answer',
-        numberOption('exit-max-tokens', { integer: true, min: 1 }),
-        64,
-      )
+      .addOption(maxTokensOption('most thinking + answer tokens per rollout (clamped to the context)'))
+      .addOption(exitMaxTokensOption())
       .option('--exit-cue <text>', 'text appended to force an answer', LYNX_EXIT_CUE)
       .option(
         '--layers <list>',

@@ -14,7 +14,10 @@ import { DEFAULT_EVAL_SEEDS } from '../../pipeline/eval/seeds.ts';
 import type { TestbedSlice } from '../../tasks/testbedTasks.ts';
 import {
   addEngineOptions,
+  dataSeedOption,
   type EngineCommandOptions,
+  exitMaxTokensOption,
+  maxTokensOption,
   numberListOption,
   numberOption,
   parseSlice,
@@ -176,25 +179,10 @@ export function defineEval(cmd: Command): Command {
         'math_train / testbed slice: train, calib, test or all (default: all; testbed: test)',
         parseSlice,
       )
-      .option(
-        '--data-seed <n>',
-        'testbed problem generation seed',
-        numberOption('data-seed', { integer: true, min: 0 }),
-        42,
-      )
+      .addOption(dataSeedOption())
       .option('--data-dir <dir>', 'folder holding <task>/<file>')
-      .option(
-        '-n, --max-tokens <n>',
-        'most thinking + answer tokens per run',
-        numberOption('max-tokens', { integer: true, min: 1 }),
-        12048,
-      )
-      .option(
-        '--exit-max-tokens <n>',
-        'most tokens of a forced-exit answer',
-        numberOption('exit-max-tokens', { integer: true, min: 1 }),
-        64,
-      )
+      .addOption(maxTokensOption('most thinking + answer tokens per run'))
+      .addOption(exitMaxTokensOption())
       .addOption(topPOption('nucleus mass'))
       .addOption(topKOption())
       .option('--no-labels', 'skip the cue-label pass (no premature-exit rate, no labels in the viewer)')
