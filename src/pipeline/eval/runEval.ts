@@ -9,8 +9,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
+import { SeededRandom } from '../../random/SeededRandom.ts';
 import type { LynxBundleLike } from '../../reason/policies/lynx.ts';
-import { runReasoning } from '../../reason/runReasoning.ts';
+import { vanillaPolicy } from '../../reason/policies/simple.ts';
+import { DEFAULT_ANSWER_MAX_TOKENS, runReasoning } from '../../reason/runReasoning.ts';
 import { DEFAULT_SAMPLE } from '../../reason/sampling.ts';
 import type { ExitPolicy, PolicyDefaults } from '../../reason/types.ts';
 import { isTestbedTask, TESTBED_TASK_NAMES, type TestbedSlice } from '../../tasks/testbedTasks.ts';
@@ -161,7 +163,7 @@ function evalMeta(engine: Engine, bundle: LynxBundleLike | undefined, o: EvalOpt
       ? createHash('sha256').update(JSON.stringify(bundle.data)).digest('hex').slice(0, 16)
       : null,
     maxTokens: o.maxTokens,
-    answerMaxTokens: o.answerMaxTokens ?? 64,
+    answerMaxTokens: o.answerMaxTokens ?? DEFAULT_ANSWER_MAX_TOKENS,
     topP: o.topP ?? DEFAULT_SAMPLE.topP,
     topK: o.topK ?? 0,
   };
@@ -179,6 +181,20 @@ function checkMeta(file: string, meta: Record<string, unknown>): void {
     }
   }
   writeFileSync(file, `${JSON.stringify(meta, null, 2)}\n`);
+}
+
+/** The order methods run in on one instance: a permutation of 0..n-1 drawn from the instance's seed. */
+export function methodOrder(n: number, instanceSeed: number): number[] {
+  return new SeededRandom((instanceSeed ^ 0x5bd1e995) >>> 0).shuffle(Array.from({ length: n }, (_, i) => i));
+}
+
+/** Decodes a few untimed tokens of a problem (vanilla, greedy) and throws the result away. */
+async function warmUp(engine: Engine, problem: WorkProblem): Promise<void> {
+  await runReasoning(engine, engine.formatChat(problem.messages), vanillaPolicy(), {
+    sample: { temperature: 0 },
+    maxTokens: 16,
+    answerMaxTokens: 8,
+  });
 }
 
 /** One method's run of an instance, as the plan lists it. */
@@ -256,7 +272,10 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
               policy: () => cueLabelPolicy(problem.kind, problem.gold, labelDefaults),
             });
           }
-          o.methods.forEach((m, i) => {
+          // Methods run in an order shuffled per instance under its seed, so no method is always the
+          // first (cold caches) or the last (a warmed-up machine) on a problem.
+          for (const i of methodOrder(o.methods.length, sampleSeed)) {
+            const m = o.methods[i];
             runs.push({
               label: m.label,
               method: m.name,
@@ -264,7 +283,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
               kind: 'run',
               policy: () => factories[i](problem),
             });
-          });
+          }
           for (const run of runs) {
             const key = rowKey({
               label: run.label,
@@ -278,6 +297,8 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
           }
         }
   try {
+    // One short untimed generation first, so the first timed run does not pay for cold caches.
+    if (jobs.some((j) => !store.has(j.key))) await warmUp(engine, jobs[0].problem);
     // Runs go side by side (--parallel) and are written in plan order: the same file as a serial run.
     await runOrdered(jobs, {
       parallel: o.parallel ?? 1,
@@ -292,7 +313,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
             seed: job.sampleSeed,
           },
           maxTokens: o.maxTokens,
-          answerMaxTokens: o.answerMaxTokens ?? 64,
+          answerMaxTokens: o.answerMaxTokens ?? DEFAULT_ANSWER_MAX_TOKENS,
           signal: o.signal,
         });
       },
