@@ -135,6 +135,7 @@ export {
   type PolicyDecision,
   type PolicyName,
   parsePolicyOptions,
+  positionPolicy,
   type ReasoningInput,
   type ReasoningTrace,
   type RunOptions,

@@ -32,6 +32,7 @@ export {
   fixedBudgetPolicy,
   type NoThinkingOptions,
   noThinkingPolicy,
+  positionPolicy,
   vanillaPolicy,
 } from './policies/simple.ts';
 export {

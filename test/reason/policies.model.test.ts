@@ -62,6 +62,7 @@ describe('pure helpers', () => {
     const options: Record<string, unknown> = {
       lynx: { bundle, delta: 0.1 },
       'fixed-budget': { budget: 10 },
+      position: { after: 96 },
       oracle: { isCorrect: () => true },
     };
     for (const name of POLICY_NAMES) expect(makePolicy(name, options[name]).name.startsWith(name)).toBe(true);

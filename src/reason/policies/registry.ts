@@ -14,6 +14,8 @@ import {
   NO_THINKING_OPTIONS,
   type NoThinkingOptions,
   noThinkingPolicy,
+  POSITION_OPTIONS,
+  positionPolicy,
   VANILLA_OPTIONS,
   vanillaPolicy,
 } from './simple.ts';
@@ -24,6 +26,7 @@ export interface PolicyOptionsByName {
   vanilla: Record<string, never> | undefined;
   'fixed-budget': { budget: number };
   'no-thinking': NoThinkingOptions | undefined;
+  position: { after: number };
   deer: DeerOptions | undefined;
   dynasor: DynasorOptions | undefined;
   entropy: EntropyOptions | undefined;
@@ -37,6 +40,7 @@ const MAKERS: { [K in PolicyName]: (o: PolicyOptionsByName[K]) => ExitPolicy } =
   vanilla: () => vanillaPolicy(),
   'fixed-budget': (o) => fixedBudgetPolicy(need(o, 'fixed-budget').budget),
   'no-thinking': (o) => noThinkingPolicy(o ?? {}),
+  position: (o) => positionPolicy(need(o, 'position')),
   deer: (o) => deerPolicy(o ?? {}),
   dynasor: (o) => dynasorPolicy(o ?? {}),
   entropy: (o) => entropyPolicy(o ?? {}),
@@ -52,6 +56,7 @@ export const POLICY_OPTION_SCHEMAS: { readonly [K in PolicyName]: z.ZodObject } 
   vanilla: VANILLA_OPTIONS,
   'fixed-budget': FIXED_BUDGET_OPTIONS,
   'no-thinking': NO_THINKING_OPTIONS,
+  position: POSITION_OPTIONS,
   deer: DEER_OPTIONS,
   dynasor: DYNASOR_OPTIONS,
   entropy: ENTROPY_OPTIONS,

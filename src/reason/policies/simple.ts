@@ -32,6 +32,26 @@ export function fixedBudgetPolicy(budget: number): ExitPolicy {
   };
 }
 
+/** Options of the position control. */
+export const POSITION_OPTIONS = z
+  .object({
+    after: z.int().min(0).describe('exit at the first cue after this many thinking tokens (required)'),
+  })
+  .strict();
+
+/**
+ * The position control: a model-blind rule that exits at the first cue once `after` thinking
+ * tokens are decoded (cut before the cue, the run's exit cue, forced answer — LYNX's exit without
+ * the probe). It tells what position alone predicts; a method that reads the model must beat it.
+ */
+export function positionPolicy(opts: z.input<typeof POSITION_OPTIONS>): ExitPolicy {
+  const { after } = parsePolicyOptions('position', POSITION_OPTIONS, opts);
+  return {
+    name: `position(${after})`,
+    onCue: (_ctx, cue) => (cue.position >= after ? { action: 'exit' } : CONTINUE),
+  };
+}
+
 /** Options of `noThinkingPolicy`. */
 export const NO_THINKING_OPTIONS = z
   .object({
