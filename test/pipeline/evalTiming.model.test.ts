@@ -3,18 +3,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LlamaCppEngine } from '../../src/engine/llamacpp/LlamaCppEngine.ts';
+import { describe, expect, it } from 'vitest';
 import { parseMethodSpecs } from '../../src/pipeline/eval/methodSpec.ts';
 import { methodOrder, runEval } from '../../src/pipeline/eval/runEval.ts';
+import { useTestbedEngine } from '../testbedEngine.ts';
 
-let engine: LlamaCppEngine;
-beforeAll(async () => {
-  engine = await LlamaCppEngine.load('models/testbed.gguf', { threads: 1, contextSize: 1024 });
-}, 60_000);
-afterAll(async () => {
-  await engine?.dispose();
-});
+const testbed = useTestbedEngine();
 
 describe('method order', () => {
   it('is a permutation, and each method runs first on about 1/n of the instances', () => {
@@ -35,7 +29,7 @@ describe('wall-clock of identical work', () => {
   it('two methods decoding the same tokens get the same total time within 15%', async () => {
     const out = await mkdtemp(join(tmpdir(), 'lynx-timing-'));
     const res = await runEval({
-      engine,
+      engine: testbed(),
       methods: parseMethodSpecs('vanilla,vanilla:label=twin'),
       datasets: [{ task: 'testbed-arith', split: 'heldout', slice: 'test', limit: 16, dataSeed: 42 }],
       temperatures: [0.6],

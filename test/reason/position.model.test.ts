@@ -1,17 +1,11 @@
 // The position control on the testbed model: it exits at the first cue at or after N thinking tokens.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LlamaCppEngine } from '../../src/engine/llamacpp/LlamaCppEngine.ts';
+import { describe, expect, it } from 'vitest';
 import { loadProblems } from '../../src/pipeline/problems.ts';
 import { makePolicy } from '../../src/reason/policies/registry.ts';
 import { runReasoning } from '../../src/reason/runReasoning.ts';
+import { useTestbedEngine } from '../testbedEngine.ts';
 
-let engine: LlamaCppEngine;
-beforeAll(async () => {
-  engine = await LlamaCppEngine.load('models/testbed.gguf', { threads: 1, contextSize: 1024 });
-}, 60_000);
-afterAll(async () => {
-  await engine?.dispose();
-});
+const testbed = useTestbedEngine();
 
 describe('position:after=N', () => {
   it('exits at the first cue at or after N thinking tokens, never before', async () => {
@@ -24,6 +18,7 @@ describe('position:after=N', () => {
     });
     const after = 96;
     let exits = 0;
+    const engine = testbed();
     for (const [i, p] of problems.entries()) {
       const prompt = engine.formatChat(p.messages);
       const sample = { temperature: 0.6, topP: 0.95, seed: 100 + i };

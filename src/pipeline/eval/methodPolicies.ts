@@ -22,9 +22,6 @@ export function policyFactory(spec: MethodSpec, bundle: LynxBundleLike | undefin
     make = () => policy;
   } else if (spec.name === 'oracle') {
     make = (p) => makePolicy('oracle', { kind: p.kind, gold: p.gold });
-  } else if (spec.name === 'fixed-budget') {
-    const policy = makePolicy('fixed-budget', options as { budget: number });
-    make = () => policy;
   } else {
     const policy = makePolicy(spec.name, options);
     make = () => policy;
