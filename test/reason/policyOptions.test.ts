@@ -59,5 +59,7 @@ describe('one option schema per policy', () => {
     const help = methodOptionsHelp();
     for (const name of POLICY_NAMES) expect(help).toContain(`  ${name}`);
     expect(help).toContain('threshold (default: 0.95)');
+    expect(help).toContain('budget (required)');
+    expect(help).toContain('after (required)');
   });
 });

@@ -123,8 +123,9 @@ export function methodOptionsHelp(): string {
     const opts = describeOptions(POLICY_OPTION_SCHEMAS[name]);
     lines.push(`  ${name}${opts.length ? '' : ' (no options)'}`);
     for (const o of opts) {
-      const def =
-        o.default === undefined
+      const def = o.required
+        ? ' (required)'
+        : o.default === undefined
           ? ''
           : ` (default: ${Array.isArray(o.default) ? o.default.join('|') : JSON.stringify(o.default)})`;
       lines.push(`    ${o.name}${def}: ${o.description}`);

@@ -17,7 +17,7 @@ export function vanillaPolicy(): ExitPolicy {
 
 /** Options of the fixed thinking budget. */
 export const FIXED_BUDGET_OPTIONS = z
-  .object({ budget: z.int().positive().describe('thinking tokens before the forced exit (required)') })
+  .object({ budget: z.int().positive().describe('thinking tokens before the forced exit') })
   .strict();
 
 /**
@@ -35,7 +35,7 @@ export function fixedBudgetPolicy(budget: number): ExitPolicy {
 /** Options of the position control. */
 export const POSITION_OPTIONS = z
   .object({
-    after: z.int().min(0).describe('exit at the first cue after this many thinking tokens (required)'),
+    after: z.int().min(0).describe('exit at the first cue after this many thinking tokens'),
   })
   .strict();
 
