@@ -32,6 +32,54 @@ export interface StepResult {
   isEog: boolean;
 }
 
+/** One token `Session.generate` appended, with what was asked about the distribution it was drawn from. */
+export interface GeneratedToken extends StepResult {
+  /** Entropy (nats) of that distribution (when `GenerateOptions.entropy`); a lower bound where the engine keeps only candidates. */
+  entropy?: number;
+  /** Its most likely alternatives (when `GenerateOptions.topLogprobs` > 0). */
+  top?: Array<[token: number, logprob: number]>;
+}
+
+/** Where a remote engine may end one server-side decode: after these tokens, or once the text ends with one of these strings. */
+export interface StopHints {
+  tokens: ReadonlySet<number>;
+  strings: readonly string[];
+}
+
+/** Options of `Session.generate`. */
+export interface GenerateOptions {
+  sample: SampleOptions;
+  /** Generate at most this many tokens (>= 1). */
+  maxTokens: number;
+  /**
+   * Called with each token, in order, once it is part of the sequence; returning true ends the
+   * generation after it. This callback is the stop condition: engines stop by themselves only
+   * after an end-of-generation token, at `maxTokens` or on abort.
+   */
+  onToken?: (token: GeneratedToken) => boolean;
+  /**
+   * Where `onToken` may say stop, for engines that decode many tokens per request. A hint only: an
+   * engine that decodes past a stop `onToken` asks for drops the extra tokens, so results do not
+   * depend on it (only the work wasted does). Called at most once per generation, so it can be lazy.
+   */
+  stopHints?: () => StopHints;
+  /** Keep the hidden state of the tokens for which this is true (else `hidden` may re-evaluate). */
+  keepHidden?: (token: number, piece: string) => boolean;
+  /** Report this many alternatives with every token. */
+  topLogprobs?: number;
+  /** Report the entropy of every token's distribution. */
+  entropy?: boolean;
+  /** Ends the generation between tokens. */
+  signal?: AbortSignal;
+}
+
+/** What `Session.generate` appended and why it stopped. */
+export interface GenerateResult {
+  tokens: GeneratedToken[];
+  /** 'stop': `onToken` returned true; 'eos': an end-of-generation token; 'length': `maxTokens`; 'aborted': the signal. */
+  stoppedBy: 'stop' | 'eos' | 'length' | 'aborted';
+}
+
 /** What an engine can expose. `hiddenLayers`: 'final' = only the final-norm state of the last token. */
 export interface EngineInfo {
   name: string;
@@ -95,6 +143,12 @@ export interface Session {
    * of the sequence, the options, the seed and the position only (not of other sessions).
    */
   step(opts: SampleOptions, hint?: StepHint): Promise<StepResult>;
+  /**
+   * Samples and appends tokens until `onToken` says stop, an end-of-generation token, `maxTokens`
+   * or the signal: the same tokens as that many `step`s. The reasoning loop decodes only through
+   * this, so a remote engine can serve a whole segment (say, up to the next cue) in one request.
+   */
+  generate(opts: GenerateOptions): Promise<GenerateResult>;
   /** Appends tokens (teacher forcing) and evaluates them. */
   append(tokens: number[], opts?: AppendOptions): Promise<void>;
   /** Hidden state(s) of the LAST evaluated token, one Float32Array per requested layer (-1 = final norm). */

@@ -3,7 +3,7 @@
  * session back as if nothing had been appended. Used for LYNX's forced-exit labels, the oracle's
  * look-ahead and every trial / probe answer (DEER, Dynasor).
  */
-import type { SampleOptions, Session } from '../engine/types.ts';
+import type { GenerateResult, SampleOptions, Session, StopHints } from '../engine/types.ts';
 import { BraceTracker } from './braces.ts';
 
 /** Options of `forcedExit`. */
@@ -18,6 +18,8 @@ export interface ForcedExitOptions {
   stopOnClose?: boolean;
   /** Default greedy (`temperature: 0`), as in LYNX's `generate_from_prefix`. */
   sample?: SampleOptions;
+  /** Where a remote engine should end its decode when `stopOnClose` (see `braceStopHints`). */
+  stopHints?: () => StopHints;
   /** Default true; false leaves the continuation in the session (the caller owns it then). */
   rollback?: boolean;
   signal?: AbortSignal;
@@ -51,8 +53,15 @@ export interface ForcedExitResult {
 
 const GREEDY: SampleOptions = { temperature: 0 };
 
+const STOPPED_BY: Record<GenerateResult['stoppedBy'], ForcedExitResult['stoppedBy']> = {
+  stop: 'close',
+  eos: 'eos',
+  length: 'max-tokens',
+  aborted: 'aborted',
+};
+
 /**
- * mark → append the exit cue → decode ≤ maxTokens (stop at EOS, optionally at the closing `}`) →
+ * mark → append the exit cue → generate ≤ maxTokens (stop at EOS, optionally at the closing `}`) →
  * roll back. Exactness of the rollback is the engine's job; this counts and times nothing but tokens.
  */
 export async function forcedExit(session: Session, opts: ForcedExitOptions): Promise<ForcedExitResult> {
@@ -65,31 +74,28 @@ export async function forcedExit(session: Session, opts: ForcedExitOptions): Pro
   let text = '';
   let stoppedBy: ForcedExitResult['stoppedBy'] = 'max-tokens';
   try {
-    const sample = opts.sample ?? GREEDY;
     if (opts.exitCueTokens.length > 0) await session.append(opts.exitCueTokens);
     const braces = opts.stopOnClose ? new BraceTracker(opts.exitCueText ?? '') : undefined;
-    while (tokens.length < opts.maxTokens) {
-      if (opts.signal?.aborted) {
-        stoppedBy = 'aborted';
-        break;
-      }
-      const top = opts.topLogprobs ? session.topLogprobs(opts.topLogprobs) : undefined;
-      const step = await session.step(sample);
-      tokens.push(step.token);
-      logprobs.push(step.logprob);
-      opts.onToken?.(step.token, step.isEog ? '' : step.piece, {
-        logprob: step.logprob,
-        ...(top ? { top } : {}),
+    if (opts.maxTokens > 0) {
+      const result = await session.generate({
+        sample: opts.sample ?? GREEDY,
+        maxTokens: opts.maxTokens,
+        topLogprobs: opts.topLogprobs,
+        signal: opts.signal,
+        ...(braces && opts.stopHints ? { stopHints: opts.stopHints } : {}),
+        onToken: (step) => {
+          tokens.push(step.token);
+          logprobs.push(step.logprob);
+          opts.onToken?.(step.token, step.isEog ? '' : step.piece, {
+            logprob: step.logprob,
+            ...(step.top ? { top: step.top } : {}),
+          });
+          if (step.isEog) return false;
+          text += step.piece;
+          return braces?.push(step.piece) ?? false;
+        },
       });
-      if (step.isEog) {
-        stoppedBy = 'eos';
-        break;
-      }
-      text += step.piece;
-      if (braces?.push(step.piece)) {
-        stoppedBy = 'close';
-        break;
-      }
+      stoppedBy = STOPPED_BY[result.stoppedBy];
     }
   } finally {
     if (opts.rollback !== false) await session.rollback(mark);

@@ -8,12 +8,13 @@
  * tokens (`counts.used`). The rolled-back cue token is still reported as a decoded thinking token
  * with `kept: false` (it did cost a decode step).
  */
-import { CueDetector, type CueDetectorOptions } from '../cues/CueDetector.ts';
+import { CueDetector, type CueDetectorOptions, type CueEvent } from '../cues/CueDetector.ts';
 import type { AppendOptions, ChatMessage, Engine, Mark, SampleOptions, Session } from '../engine/types.ts';
 import { UserError } from '../errors.ts';
 import { LYNX_EXIT_CUE, THINK_CLOSE } from './cueTexts.ts';
 import { forcedExit, type TokenLogprobs } from './forcedExit.ts';
 import { DEFAULT_SAMPLE } from './sampling.ts';
+import { braceStopHints, thinkingStopHints } from './stopHints.ts';
 import type {
   ExitDecision,
   ExitPolicy,
@@ -195,43 +196,82 @@ class ReasoningRun {
   private async think(): Promise<void> {
     const detector = new CueDetector(this.cueOptions);
     // Keep the hidden state of tokens that may complete a cue, where it is read.
-    const hint = { hidden: (_token: number, piece: string) => detector.mayComplete(piece) };
+    const keepHidden = (_token: number, piece: string) => detector.mayComplete(piece);
+    // A remote engine ends its server-side decode where the loop will stop: at cues the policy
+    // reads, and at the model's own end of thinking.
+    const stopHints = () =>
+      thinkingStopHints(this.engine, this.policy.onCue ? detector.words : [], this.thinkCloseId);
     const ctx = this.makeContext();
     const state = this.policy.init?.();
+    const needsEntropy = this.policy.needsEntropy ?? false;
     for (;;) {
       if (this.signal?.aborted) return this.endThinking('aborted', 'aborted');
       if (this.thinkingIds.length >= this.maxTokens) return this.endThinking('max-tokens', 'length');
-      if (this.policy.needsEntropy) {
-        const h = this.timeScoring(() => this.session.entropy());
-        this.entropies.push(h);
-      }
-      const index = this.thinkingIds.length;
-      this.marks.set(index, this.session.mark());
-      this.marks.delete(index - MARK_WINDOW);
+      const first = this.thinkingIds.length;
+      this.marks.set(first, this.session.mark());
+      let ended: 'eos' | 'close' | undefined;
+      let events: CueEvent[] = [];
       const t = performance.now();
-      const top = this.topLogprobs > 0 ? this.session.topLogprobs(this.topLogprobs) : undefined;
-      const step = await this.session.step(this.sample, hint);
+      const chunk = await this.session.generate({
+        sample: this.sample,
+        maxTokens: this.chunkLimit(ctx, state),
+        keepHidden,
+        stopHints,
+        topLogprobs: this.topLogprobs,
+        entropy: needsEntropy,
+        signal: this.signal,
+        onToken: (step) => {
+          if (needsEntropy) this.entropies.push(step.entropy ?? Number.NaN);
+          const index = this.thinkingIds.length;
+          const record: TokenRecord = { token: step.token, role: 'thinking', kept: true };
+          this.records.push(record);
+          this.thinkingRecords.push(record);
+          this.thinkingIds.push(step.token);
+          this.held = this.thinkingIds.length;
+          const info = { logprob: step.logprob, ...(step.top ? { top: step.top } : {}) };
+          this.emit(step.token, step.isEog ? '' : step.piece, 'thinking', true, info);
+          if (step.isEog) {
+            ended = 'eos';
+            return true;
+          }
+          this.thinkingPieces += step.piece;
+          this.marks.set(index + 1, this.session.mark());
+          this.marks.delete(index + 1 - MARK_WINDOW);
+          ctx.token = { id: step.token, piece: step.piece, logprob: step.logprob };
+          if (this.closesThinking(step.token)) {
+            ended = 'close';
+            return true;
+          }
+          const found = detector.push(step.piece);
+          if (found.length === 0) return false;
+          if (this.policy.onCue) {
+            events = found;
+            return true;
+          }
+          for (const ev of found)
+            this.cueEvents.push({
+              position: this.cuePosition(ev, index),
+              cue: ev.cue,
+              text: ev.text,
+              exit: false,
+            });
+          return false;
+        },
+      });
       this.timings.decodeMs += performance.now() - t;
-      const record: TokenRecord = { token: step.token, role: 'thinking', kept: true };
-      this.records.push(record);
-      this.thinkingRecords.push(record);
-      this.thinkingIds.push(step.token);
-      this.held = this.thinkingIds.length;
-      this.emit(step.token, step.isEog ? '' : step.piece, 'thinking', true, { logprob: step.logprob, top });
-      if (step.isEog) return this.endThinking('eos', 'eos');
-      this.thinkingPieces += step.piece;
-      if (this.closesThinking(step.token)) {
+      if (ended === 'eos') return this.endThinking('eos', 'eos');
+      if (ended === 'close') {
         this.exitInfo = { reason: 'natural-end', position: this.thinkingIds.length };
         return this.decodeAnswer('free');
       }
-      ctx.token = { id: step.token, piece: step.piece, logprob: step.logprob };
+      if (chunk.tokens.length === 0) continue;
 
       let decision: PolicyDecision = { action: 'continue' };
       let exitCueIndex: number | undefined;
       let exitPosition = this.thinkingIds.length;
-      for (const ev of detector.push(step.piece)) {
-        // A cue confirmed so late that its mark is gone is handled as if it ended at this token.
-        const position = this.marks.has(ev.tokenIndex) ? ev.tokenIndex : index;
+      const index = this.thinkingIds.length - 1;
+      for (const ev of events) {
+        const position = this.cuePosition(ev, index);
         const record: TraceCueEvent = { position, cue: ev.cue, text: ev.text, exit: false };
         this.cueEvents.push(record);
         if (!this.policy.onCue) continue;
@@ -254,6 +294,23 @@ class ReasoningRun {
         return this.exitThinking(decision, exitPosition, exitCueIndex);
       }
     }
+  }
+
+  /** A cue confirmed so late that its mark is gone is handled as if it ended at token `index`. */
+  private cuePosition(ev: CueEvent, index: number): number {
+    return this.marks.has(ev.tokenIndex) ? ev.tokenIndex : index;
+  }
+
+  /**
+   * Tokens the next `generate` may run: to the run's limit, but only to the policy's next token
+   * checkpoint when it watches tokens (one token at a time when it names none).
+   */
+  private chunkLimit(ctx: PolicyContext, state: unknown): number {
+    const room = this.maxTokens - this.thinkingIds.length;
+    if (!this.policy.onToken) return room;
+    const next = this.policy.tokenCheckpoint?.(ctx, state);
+    if (next === undefined) return 1;
+    return Math.max(1, Math.min(room, next - this.thinkingIds.length));
   }
 
   private closesThinking(token: number): boolean {
@@ -361,6 +418,7 @@ class ReasoningRun {
       exitCueText: this.answerPrefix,
       maxTokens: limit,
       stopOnClose: forced && this.answerStopOnClose,
+      stopHints: () => braceStopHints(this.engine),
       sample,
       rollback: false,
       signal: this.signal,
@@ -437,6 +495,7 @@ class ReasoningRun {
       exitCueText: opts.suffix,
       maxTokens: opts.maxTokens,
       stopOnClose: opts.stopOnClose,
+      stopHints: () => braceStopHints(this.engine),
       sample: opts.sample,
       signal: this.signal,
       onToken: (token, piece, info) => {

@@ -238,8 +238,8 @@ export interface PolicyDefaults {
  * An exit policy: immutable settings plus hooks. Per-run state (counters, answer histories) lives
  * in the object `init()` returns, which the loop passes back to every hook, so one policy object
  * can serve many runs, concurrently too. A policy without hooks never exits (vanilla).
- * Per thinking token the loop calls `onCue` for each cue the token completes (in order), then,
- * unless one of them exited, `onToken`.
+ * The loop calls `onCue` for each cue a token completes (in order), then, unless one of them
+ * exited, `onToken` (at every token, or at the policy's `tokenCheckpoint`s and after cues).
  */
 export interface ExitPolicy<S = unknown> {
   readonly name: string;
@@ -257,6 +257,12 @@ export interface ExitPolicy<S = unknown> {
     state: S,
   ): PolicyDecision | Promise<PolicyDecision>;
   onToken?(ctx: PolicyContext, state: S): PolicyDecision | Promise<PolicyDecision>;
+  /**
+   * The kept-thinking-token count at which `onToken` may next exit (Infinity: never). The loop
+   * then decodes up to it in one `generate` (one request on a remote engine) and calls `onToken`
+   * there, and also after cues. Absent on a policy with `onToken`: every token is a checkpoint.
+   */
+  tokenCheckpoint?(ctx: PolicyContext, state: S): number;
 }
 
 /** A token the loop streams: decoded (with its logprob) or, for a reused trial answer, re-sent. */

@@ -7,6 +7,7 @@
  * other piece 0, so temperature 0 follows the script exactly and higher temperatures stray from it.
  */
 import { CHAT_FORMAT_NAMES, type ChatFormatName, formatChat } from '../engine/chatFormats.ts';
+import { generateBySteps } from '../engine/generateBySteps.ts';
 import {
   distributionFromLogits,
   entropyOf,
@@ -20,6 +21,8 @@ import type {
   ChatMessage,
   Engine,
   EngineInfo,
+  GenerateOptions,
+  GenerateResult,
   Mark,
   OpenOptions,
   SampleOptions,
@@ -189,6 +192,10 @@ class ScriptedSession implements Session {
 
   private dist(): NextTokenDistribution {
     return this.engine.distribution(this.seq, this.promptLength);
+  }
+
+  generate(opts: GenerateOptions): Promise<GenerateResult> {
+    return generateBySteps(this, opts);
   }
 
   async step(opts: SampleOptions): Promise<StepResult> {

@@ -13,6 +13,7 @@
  * only: batching, other sessions and rollbacks do not change it.
  */
 import { UserError } from '../../errors.ts';
+import { generateBySteps } from '../generateBySteps.ts';
 import {
   distributionFromLogits,
   distributionFromTop,
@@ -23,7 +24,16 @@ import {
   topLogprobsOf,
   uniformAt,
 } from '../sampler.ts';
-import type { AppendOptions, Mark, SampleOptions, Session, StepHint, StepResult } from '../types.ts';
+import type {
+  AppendOptions,
+  GenerateOptions,
+  GenerateResult,
+  Mark,
+  SampleOptions,
+  Session,
+  StepHint,
+  StepResult,
+} from '../types.ts';
 import type { DecodeScheduler } from './DecodeScheduler.ts';
 import { type NativeContext, type NativeSampler, topFilter } from './internals.ts';
 
@@ -112,6 +122,10 @@ export class LlamaCppSession implements Session {
       );
     await this.evaluate(tokens, this.length, opts.hidden ?? false);
     this.ids.push(...tokens);
+  }
+
+  generate(opts: GenerateOptions): Promise<GenerateResult> {
+    return generateBySteps(this, opts);
   }
 
   async step(opts: SampleOptions, hint?: StepHint): Promise<StepResult> {

@@ -102,5 +102,6 @@ export function deerPolicy(opts: DeerOptions = {}): ExitPolicy<DeerState> {
       return CONTINUE;
     },
     onToken: (ctx) => (ctx.thinkingTokens >= budgetOf(ctx.maxTokens) ? exitTo('budget') : CONTINUE),
+    tokenCheckpoint: (ctx) => budgetOf(ctx.maxTokens),
   };
 }

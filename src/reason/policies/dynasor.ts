@@ -102,6 +102,7 @@ export function dynasorPolicy(opts: DynasorOptions = {}): ExitPolicy<DynasorStat
   return {
     name: 'dynasor',
     init: () => ({ answers: [], certain: [], probes: 0 }),
+    tokenCheckpoint: (ctx) => (Math.floor(ctx.thinkingTokens / chunk) + 1) * chunk,
     onToken: async (ctx, state) => {
       if (ctx.thinkingTokens % chunk !== 0) return CONTINUE;
       const seed = probeSeed(ctx.sample.seed ?? 0, state.probes++);

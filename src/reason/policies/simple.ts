@@ -29,6 +29,7 @@ export function fixedBudgetPolicy(budget: number): ExitPolicy {
   return {
     name: `fixed-budget(${budget})`,
     onToken: (ctx) => (ctx.thinkingTokens >= budget ? { action: 'exit', reason: 'budget' } : CONTINUE),
+    tokenCheckpoint: () => budget,
   };
 }
 
