@@ -49,3 +49,9 @@ export function withContext(e: UserError, prefix: string): UserError {
   const Kind = e.constructor as new (message: string, exitCode?: number) => UserError;
   return new Kind(`${prefix}${e.message}`, e.exitCode);
 }
+
+/** A remote engine that cannot be reached, answers with an error, or answers in an unexpected shape. */
+export class RemoteEngineError extends UserError {
+  override readonly name: string = 'RemoteEngineError';
+  override readonly httpStatus = 502;
+}

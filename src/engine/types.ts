@@ -200,3 +200,21 @@ export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
 }
+
+/**
+ * A model's tokenizer and shape, without weights: what a remote engine needs locally to send
+ * token ids (never text) and to read the pieces of the ids it gets back.
+ */
+export interface ModelTokenizer {
+  readonly info: Pick<
+    EngineInfo,
+    'modelId' | 'architecture' | 'layers' | 'hiddenSize' | 'vocabSize' | 'contextSize'
+  >;
+  tokenize(text: string, opts?: { special?: boolean }): number[];
+  detokenize(tokens: number[]): string;
+  tokenPiece(token: number): string;
+  isEog(token: number): boolean;
+  formatChat(messages: ChatMessage[]): string;
+  /** Tokens of a text prompt: special tokens parsed, BOS prepended where the model wants it. */
+  promptTokens(text: string): number[];
+}

@@ -4,6 +4,12 @@
  */
 export { createScriptedEngine, ScriptedEngine, type ScriptedEngineOptions } from './ScriptedEngine.ts';
 export {
+  type SglangWireServer,
+  type SglangWireServerOptions,
+  startSglangWireServer,
+  type WireTraceEntry,
+} from './SglangWireServer.ts';
+export {
   buildBenchModel,
   buildTestModel,
   CYCLE,

@@ -133,6 +133,8 @@ export class LlamaCppEngine implements Engine {
   private readonly waiting: Array<(sequence: number) => void> = [];
   private readonly openSessions = new Set<LlamaCppSession>();
   private disposed = false;
+  /** Loaded by `loadTokenizer`: no weights, no sessions. */
+  private vocabOnly = false;
 
   private constructor(
     private readonly model: LlamaModel,
@@ -172,6 +174,30 @@ export class LlamaCppEngine implements Engine {
   }
 
   /**
+   * Loads only a GGUF's vocabulary and metadata (no weights; a vocab-only GGUF is enough): the
+   * tokenizer of a model served elsewhere, e.g. by the SGLang engine. Sessions cannot be opened.
+   */
+  static async loadTokenizer(
+    modelPath: string,
+    options: Pick<LlamaCppLoadOptions, 'chatFormat' | 'contextSize'> = {},
+  ): Promise<LlamaCppEngine> {
+    const fileInfo = await inspectModelFile(modelPath);
+    const llama = await llamaFor(false);
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({ modelPath, vocabOnly: true });
+    } catch (err) {
+      const log = recentLogs.length > 0 ? ` (llama.cpp: ${recentLogs.join(' | ')})` : '';
+      throw new UserError(
+        `llama.cpp could not read the tokenizer of ${modelPath}: ${(err as Error).message}${log}`,
+      );
+    }
+    const engine = LlamaCppEngine.create(model, modelPath, fileInfo, options, true);
+    engine.vocabOnly = true;
+    return engine;
+  }
+
+  /**
    * Wraps a node-llama-cpp `LlamaModel` the caller loaded (its own `getLlama()`, GPU settings, ...).
    * The engine creates its own context on it (with embeddings, and one sequence per session);
    * `dispose()` frees that context but leaves the model to its owner.
@@ -196,10 +222,15 @@ export class LlamaCppEngine implements Engine {
   ): LlamaCppEngine {
     const parallel = options.parallel ?? 1;
     const arch = String(fileInfo.metadata.general.architecture);
-    const archMeta = fileInfo.architectureMetadata as { block_count?: number };
+    const archMeta = fileInfo.architectureMetadata as {
+      block_count?: number;
+      context_length?: number;
+      embedding_length?: number;
+    };
     const vocabSize = (fileInfo.metadata.tokenizer?.ggml?.tokens ?? []).length;
     const params = model.fileInsights.totalParameters;
-    const trainContext = model.trainContextSize;
+    // A vocab-only load reports no sizes: take them from the file's metadata.
+    const trainContext = model.trainContextSize || (archMeta.context_length ?? 0);
     const contextSize = options.contextSize ?? Math.min(4096, trainContext);
     if (!Number.isInteger(contextSize) || contextSize < MIN_CONTEXT)
       throw new UserError(`context size must be an integer >= ${MIN_CONTEXT}, got ${contextSize}`);
@@ -229,7 +260,7 @@ export class LlamaCppEngine implements Engine {
         modelId: basename(modelPath),
         architecture: arch,
         layers: archMeta.block_count ?? 0,
-        hiddenSize: model.embeddingVectorSize,
+        hiddenSize: model.embeddingVectorSize || (archMeta.embedding_length ?? 0),
         vocabSize,
         contextSize,
         hiddenLayers: settings.hiddenStates ? [-1] : [],
@@ -317,6 +348,10 @@ export class LlamaCppEngine implements Engine {
   /** Opens a session; waits while `parallel` sessions are open (first come, first served). */
   async open(prompt: number[] | string, opts: OpenOptions = {}): Promise<Session> {
     if (this.disposed) throw new Error('the engine is disposed');
+    if (this.vocabOnly)
+      throw new UserError(
+        `${this.info.modelId} was loaded as a tokenizer only (loadTokenizer): it cannot decode`,
+      );
     const tokens = typeof prompt === 'string' ? this.promptTokens(prompt) : [...prompt];
     if (tokens.length === 0) throw new UserError('the prompt is empty');
     if (tokens.length > this.info.contextSize)
