@@ -22,19 +22,31 @@ export function promptText(question: string): string {
   return `<|im_start|>user\n${userMessage(question)}<|im_end|>\n${ASSISTANT_PREFIX}`;
 }
 
-/** The whole assistant turn: `<think>\n{thinking}</think> Final Answer: \boxed{answer}` (no end-of-turn token). */
-export function assistantTurn(thinking: string, answer: string): string {
-  return `<think>\n${thinking}</think> Final Answer: \\boxed{${answer}}`;
+/**
+ * What follows `</think>` in the training traces, with the share of traces that use each: LYNX's
+ * exit text, and the "blank line, then the answer" forms of R1-style models, so the model answers
+ * after DEER's `\n</think>\n\n` exit and after NoThinking's prefill as a real reasoning model does.
+ */
+export const ANSWER_FORMATS: ReadonlyArray<{ share: number; render: (answer: string) => string }> = [
+  { share: 0.4, render: (a) => ` Final Answer: \\boxed{${a}}` },
+  { share: 0.3, render: (a) => `\n\n**Final Answer**\n\\boxed{${a}}` },
+  { share: 0.2, render: (a) => `\n\nThe answer is \\boxed{${a}}.` },
+  { share: 0.1, render: (a) => `\n\n\\boxed{${a}}` },
+];
+
+/** The whole assistant turn: `<think>\n{thinking}</think>{answerText}` (no end-of-turn token). */
+export function assistantTurn(thinking: string, answerText: string): string {
+  return `<think>\n${thinking}</think>${answerText}`;
 }
 
-/** The assistant turn after the prompt: thinking, exit, boxed answer and end of turn. */
-export function completionText(thinking: string, answer: string): string {
-  return `${thinking}</think> Final Answer: \\boxed{${answer}}<|im_end|>`;
+/** The assistant turn after the prompt: thinking, `</think>`, the answer text and end of turn. */
+export function completionText(thinking: string, answerText: string): string {
+  return `${thinking}</think>${answerText}<|im_end|>`;
 }
 
 /** A whole training conversation. */
-export function conversationText(question: string, thinking: string, answer: string): string {
-  return promptText(question) + completionText(thinking, answer);
+export function conversationText(question: string, thinking: string, answerText: string): string {
+  return promptText(question) + completionText(thinking, answerText);
 }
 
 /**

@@ -14,6 +14,7 @@ import { createRuntime } from '../model/runtime.ts';
 import { type TrainLogEntry, trainLoop } from '../model/train.ts';
 import { SeededRandom } from '../random/SeededRandom.ts';
 import { TESTBED_CHAT_TEMPLATE } from './chatFormat.ts';
+import { type CompletionSegment, exitExample, noThinkingExample } from './exitExamples.ts';
 import { BpeTokenizer, trainBpe } from './tokenizer/index.ts';
 import { buildCorpus, type CorpusItem } from './traces/index.ts';
 import { DEFAULT_TRACE_OPTIONS, FAMILIES, type Family } from './traces/types.ts';
@@ -50,6 +51,10 @@ export interface TestbedTrainOptions {
   slipRate: number;
   /** Per-family slip rates that override `slipRate` ("order=0.4"; '' = none). */
   familySlipRates: string;
+  /** Share of training rows that are exit examples: thinking cut, a method's exit text, the belief at the cut. */
+  exitExampleRate: number;
+  /** Share of training rows that are NoThinking examples (prefilled thought, then an answer). */
+  noThinkingRate: number;
   /** Continue from the weights of this checkpoint or testbed GGUF with a fresh schedule ('' = random init). */
   initFrom: string;
 }
@@ -78,20 +83,54 @@ export const TESTBED_DEFAULTS: TestbedTrainOptions = {
   families: FAMILIES.join(','),
   slipRate: DEFAULT_TRACE_OPTIONS.slipRate,
   familySlipRates: '',
+  exitExampleRate: 0.3,
+  noThinkingRate: 0.03,
 };
 
 /** A training row: the tokens of one conversation and a mask over the assistant turn. */
 export interface EncodedConversation {
   ids: number[];
-  /** Index of the first assistant-turn token (everything from here on is a target). */
+  /** Index of the first assistant-turn token (everything from here on is a target, unless `noLoss`). */
   completionStart: number;
+  /** Completion tokens that are not targets (text an exit method appends). */
+  noLoss?: boolean[];
 }
 
-/** Tokenizes a corpus item; the prompt is encoded separately so the mask boundary is exact. */
-export function encodeConversation(tok: BpeTokenizer, item: CorpusItem): EncodedConversation {
+/**
+ * Tokenizes a corpus item; the prompt is encoded separately so the mask boundary is exact. With
+ * `segments` (an exit or NoThinking example) the completion is those, each tokenized on its own as
+ * the reasoning loop appends an exit text to the tokens decoded so far.
+ */
+export function encodeConversation(
+  tok: BpeTokenizer,
+  item: CorpusItem,
+  segments?: readonly CompletionSegment[],
+): EncodedConversation {
   const prompt = tok.encode(item.prompt, { special: true });
-  const completion = tok.encode(item.text.slice(item.prompt.length), { special: true });
-  return { ids: [...prompt, ...completion], completionStart: prompt.length };
+  if (!segments) {
+    const completion = tok.encode(item.text.slice(item.prompt.length), { special: true });
+    return { ids: [...prompt, ...completion], completionStart: prompt.length };
+  }
+  const ids = [...prompt];
+  const noLoss = prompt.map(() => true);
+  for (const s of segments) {
+    const part = s.text === '' ? [] : tok.encode(s.text, { special: true });
+    ids.push(...part);
+    for (const _ of part) noLoss.push(!s.loss);
+  }
+  return { ids, completionStart: prompt.length, noLoss };
+}
+
+/** The completion segments of a training row: a NoThinking or exit example, or the whole trace (undefined). */
+function rowSegments(
+  item: CorpusItem,
+  rng: SeededRandom,
+  rates: { exitExampleRate: number; noThinkingRate: number },
+): CompletionSegment[] | undefined {
+  const r = rng.next();
+  if (r < rates.noThinkingRate) return noThinkingExample(item.problem, rng);
+  if (r < rates.noThinkingRate + rates.exitExampleRate) return exitExample(item.problem, item.trace, rng);
+  return undefined;
 }
 
 const piecesByTokenizer = new WeakMap<BpeTokenizer, string[]>();
@@ -133,7 +172,12 @@ export function makeBatch(
   tok: BpeTokenizer,
   step: number,
   opts: Pick<TestbedTrainOptions, 'seed' | 'batchSize' | 'seqLen'> &
-    Partial<Pick<TestbedTrainOptions, 'resultWeight' | 'families' | 'slipRate' | 'familySlipRates'>>,
+    Partial<
+      Pick<
+        TestbedTrainOptions,
+        'resultWeight' | 'families' | 'slipRate' | 'familySlipRates' | 'exitExampleRate' | 'noThinkingRate'
+      >
+    >,
 ): { tokens: Int32Array; mask: Float32Array } {
   const { batchSize: B, seqLen: T } = opts;
   const resultWeight = opts.resultWeight ?? 1;
@@ -153,16 +197,18 @@ export function makeBatch(
       ]),
     ),
   });
+  const rates = { exitExampleRate: opts.exitExampleRate ?? 0, noThinkingRate: opts.noThinkingRate ?? 0 };
+  const rowRng = new SeededRandom(opts.seed * 1_000_003 + step + 0x51ed);
   let row = 0;
   for (const item of items) {
     if (row === B) break;
-    const enc = encodeConversation(tok, item);
+    const enc = encodeConversation(tok, item, rowSegments(item, rowRng, rates));
     if (enc.ids.length > T + 1) continue;
     const base = row * (T + 1);
     const results = resultWeight === 1 ? null : resultTokenFlags(tok, enc.ids);
     for (let i = 0; i < enc.ids.length; i++) {
       tokens[base + i] = enc.ids[i];
-      mask[base + i] = i < enc.completionStart ? 0 : results?.[i] ? resultWeight : 1;
+      mask[base + i] = i < enc.completionStart || enc.noLoss?.[i] ? 0 : results?.[i] ? resultWeight : 1;
     }
     row++;
   }
@@ -173,8 +219,14 @@ export function makeBatch(
 /** Rejects data options that would silently train on something else (NaN, out of range, unknown family). */
 export function validateDataOptions(
   opts: Pick<TestbedTrainOptions, 'resultWeight' | 'families' | 'slipRate'> &
-    Partial<Pick<TestbedTrainOptions, 'familySlipRates'>>,
+    Partial<Pick<TestbedTrainOptions, 'familySlipRates' | 'exitExampleRate' | 'noThinkingRate'>>,
 ) {
+  const exits = opts.exitExampleRate ?? 0;
+  const noThinking = opts.noThinkingRate ?? 0;
+  if (!(exits >= 0 && noThinking >= 0 && exits + noThinking <= 1))
+    throw new UserError(
+      `--exit-example-rate and --no-thinking-rate must be >= 0 with a sum <= 1, got ${exits} and ${noThinking}`,
+    );
   if (!(Number.isFinite(opts.resultWeight) && opts.resultWeight > 0))
     throw new UserError(`--result-weight must be a positive number, got ${opts.resultWeight}`);
   if (!(opts.slipRate >= 0 && opts.slipRate <= 1))

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { findCues } from '../../src/cues/findCues.ts';
 import { SeededRandom } from '../../src/random/SeededRandom.ts';
 import {
+  ANSWER_FORMATS,
   ASSISTANT_PREFIX,
   assistantTurn,
   EXIT_CUE,
@@ -156,17 +157,25 @@ describe('problems', () => {
 describe('generateTrace', () => {
   const corpus = buildCorpus({ seed: 5, n: 900, split: 'train' });
 
-  it('writes the R1 format: <think> … </think> Final Answer: \\boxed{X}', () => {
+  it('writes the R1 format: <think> … </think> then the boxed answer in one of the answer formats', () => {
+    const formats = new Map<string, number>();
     for (const { trace, problem, text, prompt } of corpus) {
-      expect(trace.text).toBe(assistantTurn(trace.thinking, trace.answer));
+      expect(trace.text).toBe(assistantTurn(trace.thinking, trace.answerText));
       expect(trace.text.startsWith('<think>\n')).toBe(true);
-      expect(trace.text.endsWith(`</think> Final Answer: \\boxed{${trace.answer}}`)).toBe(true);
+      const format = ANSWER_FORMATS.findIndex((f) => f.render(trace.answer) === trace.answerText);
+      expect(format).toBeGreaterThanOrEqual(0);
+      formats.set(String(format), (formats.get(String(format)) ?? 0) + 1);
       expect(trace.thinking).not.toContain('</think>');
-      expect(text).toBe(`${prompt}${trace.thinking}${EXIT_CUE}${trace.answer}}<|im_end|>`);
+      expect(text).toBe(`${prompt}${trace.thinking}</think>${trace.answerText}<|im_end|>`);
+      if (format === 0) expect(text).toBe(`${prompt}${trace.thinking}${EXIT_CUE}${trace.answer}}<|im_end|>`);
       expect(prompt).toBe(promptText(problem.question));
       expect(prompt.endsWith(ASSISTANT_PREFIX)).toBe(true);
       expect(trace.meta.correct).toBe(trace.answer === problem.gold);
     }
+    // Every format is used, each near its share (binomial sd over the corpus < 0.02; tolerance 0.07).
+    ANSWER_FORMATS.forEach((f, i) =>
+      expect(Math.abs((formats.get(String(i)) ?? 0) / corpus.length - f.share)).toBeLessThan(0.07),
+    );
   });
 
   it('records exactly the cues LYNX would find, all as whole words', () => {
@@ -319,7 +328,7 @@ describe('chat template', () => {
     const out = t.render({
       messages: [
         { role: 'user', content: 'q1' },
-        { role: 'assistant', content: assistantTurn('Hmm, 2.\n', '2') },
+        { role: 'assistant', content: assistantTurn('Hmm, 2.\n', ' Final Answer: \\boxed{2}') },
         { role: 'user', content: 'q2' },
       ],
       add_generation_prompt: true,

@@ -116,3 +116,50 @@ describe('result-token loss weights', () => {
     expect(high.arith).toBe(base.arith);
   });
 });
+
+describe('exit and NoThinking rows', () => {
+  it('tokenize each segment on its own and take no loss on the text a method appends', () => {
+    const [item] = buildCorpus({ seed: 8, n: 1, split: 'train' });
+    const segments = [
+      { text: item.trace.thinking.slice(0, 40), loss: true },
+      { text: '</think> Final Answer: \\boxed{', loss: false },
+      { text: '7}<|im_end|>', loss: true },
+    ];
+    const enc = encodeConversation(tok, item, segments);
+    const parts = segments.map((s) => tok.encode(s.text, { special: true }));
+    const prompt = tok.encode(item.prompt, { special: true });
+    expect(enc.ids).toEqual([...prompt, ...parts.flat()]);
+    const lossFree = enc.ids.map((_, i) => enc.noLoss?.[i] ?? false);
+    expect(lossFree).toEqual([
+      ...prompt.map(() => true),
+      ...parts[0].map(() => false),
+      ...parts[1].map(() => true),
+      ...parts[2].map(() => false),
+    ]);
+  });
+
+  it('make the requested share of rows exit or NoThinking examples, masked in the batch', () => {
+    const opts = { seed: 4, batchSize: 8, seqLen: 512 };
+    const plain = makeBatch(tok, 0, opts);
+    const exits = makeBatch(tok, 0, { ...opts, exitExampleRate: 1 });
+    // Every row of `exits` is cut short: fewer targets than the whole traces of `plain`.
+    const targets = (m: Float32Array) => m.reduce((a, x) => a + (x > 0 ? 1 : 0), 0);
+    expect(targets(exits.mask)).toBeLessThan(0.8 * targets(plain.mask));
+    // A masked-out run inside the completion (the appended exit text) exists in every row.
+    for (let r = 0; r < 8; r++) {
+      const row = exits.mask.subarray(r * 513, (r + 1) * 513);
+      const firstTarget = row.findIndex((x) => x > 0);
+      const gap = row.findIndex((x, i) => i > firstTarget && x === 0 && row.slice(i).some((y) => y > 0));
+      expect(gap, `row ${r}`).toBeGreaterThan(firstTarget);
+    }
+    expect(() =>
+      validateDataOptions({
+        resultWeight: 4,
+        families: 'arith',
+        slipRate: 0.1,
+        exitExampleRate: 0.9,
+        noThinkingRate: 0.2,
+      }),
+    ).toThrow(/sum <= 1/);
+  });
+});

@@ -109,6 +109,7 @@ export const arithLogic: FamilyLogic<number> = {
   apply: (p, i, v) => applyArith(v, data(p).ops[i]),
   slip: (_p, _i, _v, right, rng) => numberSlip(right, rng),
   answer: (_p, v) => String(v),
+  otherAnswer: (_p, a, rng) => String(a === null ? rng.int(LIMIT) : numberSlip(Number(a), rng)),
   lastStepStatesAnswer: true,
 
   opening: (_p, v, rng) =>
@@ -118,6 +119,14 @@ export const arithLogic: FamilyLogic<number> = {
       `Let me compute this step by step, starting from ${v}.`,
       `Okay, so the starting number is ${v}.`,
     ]),
+  restate: (p, rng) => {
+    const d = data(p);
+    const ph = d.phrases ?? d.ops.map((o) => opPhrase(o, rng));
+    return rng.pick([
+      `the question says: start with ${d.start}, then ${ph.join(', then ')}.`,
+      `so there are ${d.ops.length} operations: ${ph.join(', ')}, starting from ${d.start}.`,
+    ]);
+  },
   step: (p, i, v, out, rng) => {
     const o = data(p).ops[i];
     const conn = i === 0 ? 'First' : rng.pick(CONNECTORS.slice(1));

@@ -37,7 +37,7 @@ export interface CorpusItem {
   user: string;
   /** The prompt up to and including `<|im_start|>assistant\n<think>\n`. */
   prompt: string;
-  /** The whole conversation: prompt + thinking + `</think> Final Answer: \boxed{X}<|im_end|>`. */
+  /** The whole conversation: prompt + thinking + `</think>` + the answer text + `<|im_end|>`. */
   text: string;
 }
 
@@ -77,7 +77,7 @@ export function buildCorpus(opts: CorpusOptions): CorpusItem[] {
         trace,
         user: userMessage(problem.question),
         prompt: promptText(problem.question),
-        text: conversationText(problem.question, trace.thinking, trace.answer),
+        text: conversationText(problem.question, trace.thinking, trace.answerText),
       });
     }
   }

@@ -1,10 +1,13 @@
 /**
- * Writes an R1-style thinking trace for a problem: steps with injected slips, "Wait" catches,
- * intermediate checks (cues before the answer), then redundant re-verification after the answer
- * ("Hmm, let me verify again …", "Alternatively, …"), then `</think> Final Answer: \boxed{X}`.
+ * Writes an R1-style thinking trace for a problem: an opening, planning paragraphs that restate the
+ * question, steps with injected slips, "Wait" catches and intermediate checks, then redundant
+ * re-verification after the answer ("Hmm, let me verify again …", "Alternatively, …") until the
+ * trace reaches a length drawn independently of the problem, then `</think>` and the boxed answer in
+ * one of the answer formats. Where the answer settles thus varies from the first cue to near the
+ * end, while every trace is about as long: a model-blind position rule cannot tell one from the other.
  */
 import type { SeededRandom } from '../../random/SeededRandom.ts';
-import { assistantTurn } from '../chatFormat.ts';
+import { ANSWER_FORMATS, assistantTurn } from '../chatFormat.ts';
 import { splitQwen2 } from '../tokenizer/pretokenize.ts';
 import { logicOf } from './problems.ts';
 import {
@@ -12,6 +15,7 @@ import {
   DEFAULT_TRACE_OPTIONS,
   type Problem,
   type Trace,
+  type TraceBelief,
   type TraceCue,
   type TraceOptions,
 } from './types.ts';
@@ -22,19 +26,28 @@ const CUE_RE = /\b(wait|hmm|alternatively)\b/gi;
 class ThinkingWriter {
   text = '';
   cues: TraceCue[] = [];
+  beliefs: TraceBelief[] = [];
   /** The answer a forced exit would give now (the last stated final result), if any. */
   stated: string | null = null;
   firstCorrectPos = -1;
   firstAnswerPos = -1;
+  /** Where the stated result last became the gold one (-1 while it is not). */
+  settlePos = -1;
 
-  constructor(private readonly gold: string) {}
+  constructor(
+    private readonly gold: string,
+    private readonly rng: SeededRandom,
+    private readonly o: TraceOptions,
+  ) {}
 
-  /** Appends a segment, starting a new paragraph unless `inline`. */
+  /** Appends a segment: a new paragraph (a blank line, sometimes one newline), or inline after a space. */
   say(segment: string, inline = false): void {
-    const sep = this.text === '' ? '' : inline ? ' ' : '\n\n';
+    const sep =
+      this.text === '' ? '' : inline ? ' ' : this.rng.next() < this.o.singleNewlineRate ? '\n' : '\n\n';
     const base = this.text.length + sep.length;
-    this.text += sep + segment;
-    for (const m of segment.matchAll(CUE_RE)) {
+    const text = this.casing(segment);
+    this.text += sep + text;
+    for (const m of text.matchAll(CUE_RE)) {
       this.cues.push({
         cue: m[1].toLowerCase() as CueWord,
         charEnd: base + m.index! + m[1].length,
@@ -44,27 +57,55 @@ class ThinkingWriter {
     }
   }
 
+  /** A leading cue word in lower case now and then ("wait, let me check"), as real traces have. */
+  private casing(segment: string): string {
+    if (!/^(Wait|Hmm|Alternatively|But wait)\b/.test(segment) || this.rng.next() >= this.o.lowerCueRate)
+      return segment;
+    return segment[0].toLowerCase() + segment.slice(1);
+  }
+
+  /** Records the answer the running state gives from here on (an intermediate result). */
+  believe(answer: string | null): void {
+    if (answer !== null) this.beliefs.push({ charEnd: this.text.length, answer, final: false });
+  }
+
   /** Marks that the text so far states `answer` as the final result. */
   state(answer: string): void {
     this.stated = answer;
+    this.beliefs.push({ charEnd: this.text.length, answer, final: true });
     if (this.firstAnswerPos < 0) this.firstAnswerPos = this.text.length;
     if (answer === this.gold && this.firstCorrectPos < 0) this.firstCorrectPos = this.text.length;
+    if (answer !== this.gold) this.settlePos = -1;
+    else if (this.settlePos < 0) this.settlePos = this.text.length;
   }
 }
 
+const EXPLORE_PREFIXES = [
+  'Hmm, let me reread the question: ',
+  'Wait, let me make sure I have this right: ',
+  'Hmm, ',
+  'Hmm, first, ',
+  'Wait, ',
+];
+const PLAN_LINES = [
+  'Let me be careful with each step.',
+  'I should go one step at a time.',
+  "Let me not rush this, it's easy to slip.",
+  'Okay, now let me work it out.',
+];
 const CHECK_PREFIXES = [
   'Hmm, let me check that: ',
   'Wait, let me double-check: ',
   'Hmm, ',
   'Wait, is that right? ',
 ];
-const CATCH_PREFIXES = ['Wait, ', 'Wait, ', 'Hmm, wait, ', 'Wait, hmm, '];
+const CATCH_PREFIXES = ['Wait, ', 'Wait, ', 'Hmm, wait, ', 'Wait, hmm, ', 'But wait, '];
 const VERIFY_PREFIXES = [
   'Hmm, let me verify again: ',
   'Wait, let me check once more: ',
   'Hmm, let me double-check: ',
   'Hmm, wait, let me check the steps again: ',
-  'wait, let me check: ',
+  'But wait, let me check: ',
 ];
 const LAST_STEP_PREFIXES = [
   'Hmm, let me check the last step again: ',
@@ -72,6 +113,16 @@ const LAST_STEP_PREFIXES = [
 ];
 const CONFIRMS = ['Yes.', 'Yes, that matches.', 'That checks out.', 'Same result.'];
 const ALT_PREFIXES = ['Alternatively, ', 'Alternatively, ', 'Hmm, alternatively, '];
+
+/** Draws an index with the given (unnormalized) weights. */
+function weighted(rng: SeededRandom, weights: readonly number[]): number {
+  let r = rng.next() * weights.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < weights.length; i++) {
+    r -= weights[i];
+    if (r < 0) return i;
+  }
+  return weights.length - 1;
+}
 
 /** Generates one trace; every random choice comes from `rng`. */
 export function generateTrace(
@@ -83,8 +134,15 @@ export function generateTrace(
   const L = logicOf(problem.family);
   const p = problem;
   const n = L.steps(p);
-  const w = new ThinkingWriter(p.gold);
+  const w = new ThinkingWriter(p.gold, rng, o);
   const questionPieces = splitQwen2(p.question).length;
+  const thinkPieces = () => splitQwen2(w.text).length;
+  const target = o.minThinkPieces + rng.int(Math.max(1, o.maxThinkPieces - o.minThinkPieces + 1));
+  /** The answer a state gives, or null where it gives none yet (an empty order). */
+  const answerOf = (s: unknown): string | null => {
+    const a = L.answer(p, s);
+    return typeof a === 'string' && a !== '' ? a : null;
+  };
   let slips = 0;
   let caught = 0;
 
@@ -93,19 +151,29 @@ export function generateTrace(
   /** Steps whose slip went unnoticed so far. */
   let missed: number[] = [];
   w.say(L.opening(p, believed[0], rng));
+  w.believe(answerOf(believed[0]));
+  const exploreRounds = weighted(rng, o.exploreWeights);
+  for (let e = 0; e < exploreRounds; e++) {
+    const plan = rng.next() < 0.5 ? ` ${rng.pick(PLAN_LINES)}` : '';
+    w.say(rng.pick(EXPLORE_PREFIXES) + L.restate(p, rng) + plan);
+  }
   for (let i = 0; i < n; i++) {
     const input = believed[i];
     const right = L.apply(p, i, input);
     const last = i === n - 1;
+    const result = (s: unknown) => {
+      if (last && L.lastStepStatesAnswer) w.state(L.answer(p, s));
+      else w.believe(answerOf(s));
+    };
     if (rng.next() < o.slipRate) {
       const wrong = L.slip(p, i, input, right, rng);
       slips++;
       w.say(L.step(p, i, input, wrong, rng));
-      if (last && L.lastStepStatesAnswer) w.state(L.answer(p, wrong));
+      result(wrong);
       if (rng.next() < o.catchRate) {
         caught++;
         w.say(rng.pick(CATCH_PREFIXES) + L.correction(p, i, input, wrong, right, rng), true);
-        if (last && L.lastStepStatesAnswer) w.state(L.answer(p, right));
+        result(right);
         believed.push(right);
       } else {
         missed.push(i);
@@ -113,7 +181,7 @@ export function generateTrace(
       }
     } else {
       w.say(L.step(p, i, input, right, rng));
-      if (last && L.lastStepStatesAnswer) w.state(L.answer(p, right));
+      result(right);
       believed.push(right);
       if (rng.next() < o.checkRate) {
         const alt = rng.next() < o.altRate ? L.altStep(p, i, input, right, rng) : null;
@@ -127,12 +195,22 @@ export function generateTrace(
   w.say(L.conclusion(p, believed[n], rng), L.lastStepStatesAnswer);
   w.state(L.answer(p, believed[n]));
 
-  const rounds = o.minVerify + rng.int(o.maxVerify - o.minVerify + 1);
+  // A missed slip is found late with probability lateCatchRate, at a point drawn uniformly over the
+  // re-checking that remains: some traces settle near their end.
+  const afterAnswer = thinkPieces();
+  let catchAt =
+    missed.length && rng.next() < o.lateCatchRate
+      ? afterAnswer + rng.next() * Math.max(0, target - afterAnswer)
+      : Number.POSITIVE_INFINITY;
   let done = 0;
-  for (; done < rounds; done++) {
-    if (done > 0 && questionPieces + splitQwen2(w.text).length >= o.maxPieces) break;
-    if (missed.length && rng.next() < o.lateCatchRate) {
+  for (; done < o.maxVerify; done++) {
+    const pieces = thinkPieces();
+    const pendingCatch = Number.isFinite(catchAt);
+    if (done >= o.minVerify && pieces >= target && !pendingCatch) break;
+    if (done > 0 && questionPieces + pieces >= o.maxPieces) break;
+    if (pendingCatch && (pieces >= catchAt || pieces >= target || done === o.maxVerify - 1)) {
       // A recap that finds the first missed slip and redoes everything after it correctly.
+      catchAt = Number.POSITIVE_INFINITY;
       const k = missed[0];
       const recap = Array.from({ length: k }, (_, i) => L.redo(p, i, believed[i], believed[i + 1]));
       recap.push(L.redo(p, k, believed[k], believed[k + 1]));
@@ -141,6 +219,7 @@ export function generateTrace(
       w.say(rng.pick(CATCH_PREFIXES) + L.correction(p, k, believed[k], believed[k + 1], right, rng), true);
       caught++;
       believed[k + 1] = right;
+      w.believe(answerOf(right));
       const redo: string[] = [];
       for (let i = k + 1; i < n; i++) {
         believed[i + 1] = L.apply(p, i, believed[i]);
@@ -188,10 +267,18 @@ export function generateTrace(
       ]),
     );
   const thinking = `${w.text}\n`;
+  const answerText =
+    ANSWER_FORMATS[
+      weighted(
+        rng,
+        ANSWER_FORMATS.map((f) => f.share),
+      )
+    ].render(answer);
   return {
     thinking,
     answer,
-    text: assistantTurn(thinking, answer),
+    answerText,
+    text: assistantTurn(thinking, answerText),
     meta: {
       steps: n,
       slips,
@@ -202,6 +289,9 @@ export function generateTrace(
       firstAnswerPos: w.firstAnswerPos,
       verifyRounds: done,
       correct: answer === p.gold,
+      exploreRounds,
+      beliefs: w.beliefs,
+      settlePos: answer === p.gold ? w.settlePos : -1,
     },
   };
 }

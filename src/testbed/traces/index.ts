@@ -8,6 +8,7 @@ export {
   type Family,
   type Problem,
   type Trace,
+  type TraceBelief,
   type TraceCue,
   type TraceMeta,
   type TraceOptions,

@@ -17,10 +17,14 @@ export interface FamilyLogic<S> {
   slip(p: Problem, i: number, input: S, right: S, rng: SeededRandom): S;
   /** The answer a state gives (number string or letter). */
   answer(p: Problem, s: S): string;
+  /** A plausible answer other than `answer` (any plausible one when null): a guess made without settling. */
+  otherAnswer(p: Problem, answer: string | null, rng: SeededRandom): string;
   /** Whether writing the last step already states the answer (numbers) or a conclusion must (letters). */
   lastStepStatesAnswer: boolean;
 
   opening(p: Problem, s0: S, rng: SeededRandom): string;
+  /** Restates what the question gives, in its own words (a planning paragraph before solving). */
+  restate(p: Problem, rng: SeededRandom): string;
   /** Writing step i with the result `output` (full sentence). */
   step(p: Problem, i: number, input: S, output: S, rng: SeededRandom): string;
   /** Short restatement of step i for recaps, e.g. "12 * 3 = 36" (no final period). */

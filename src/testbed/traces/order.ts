@@ -149,6 +149,10 @@ export const orderLogic: FamilyLogic<string[]> = {
     const d = data(p);
     return letterOf(d, s[askIndex(d.ask, s.length)]);
   },
+  otherAnswer: (p, a, rng) => {
+    const letters = data(p).options.map((_, i) => LETTERS[i]);
+    return rng.pick(letters.filter((l) => l !== a));
+  },
   lastStepStatesAnswer: false,
 
   opening: (p, _s, rng) => {
@@ -157,6 +161,14 @@ export const orderLogic: FamilyLogic<string[]> = {
       `Let me put them in order from ${r.most} to ${r.least}.`,
       `Okay, I need the order from ${r.most} to ${r.least}.`,
       `Let's chain the facts together, ${r.most} first.`,
+    ]);
+  },
+  restate: (p, rng) => {
+    const d = data(p);
+    const facts = d.facts.map((f) => factText(d, f.link, f.flipped)).join(', and ');
+    return rng.pick([
+      `the question says ${facts}. I need the ${askWords(d)}.`,
+      `so the facts are: ${facts}. The question asks for the ${askWords(d)}.`,
     ]);
   },
   step: (p, i, _s, out, rng) => {

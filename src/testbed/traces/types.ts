@@ -33,6 +33,17 @@ export interface TraceCue {
   beforeAnswer: boolean;
 }
 
+/**
+ * What the trace believes the answer is from `charEnd` on: an intermediate result (`final` false,
+ * the answer the running state would give) or a stated final result. Forced and trial exits in the
+ * training data answer with the belief at their cut, as a real model answers with its current guess.
+ */
+export interface TraceBelief {
+  charEnd: number;
+  answer: string;
+  final: boolean;
+}
+
 /** What happened in a trace. */
 export interface TraceMeta {
   /** Solution steps of the problem. */
@@ -51,6 +62,12 @@ export interface TraceMeta {
   verifyRounds: number;
   /** Whether `answer` equals the gold. */
   correct: boolean;
+  /** Planning paragraphs written before solving (each with a cue). */
+  exploreRounds: number;
+  /** Beliefs in order of `charEnd` (see `TraceBelief`). */
+  beliefs: TraceBelief[];
+  /** Char index in `thinking` from which every later cue's forced exit is correct (the settle point), or -1. */
+  settlePos: number;
 }
 
 /** A generated assistant turn. */
@@ -59,7 +76,9 @@ export interface Trace {
   thinking: string;
   /** The boxed answer (may be wrong when a slip was missed). */
   answer: string;
-  /** The full assistant turn: `<think>\n{thinking}</think> Final Answer: \boxed{answer}`. */
+  /** What follows `</think>`: one of the answer formats (`ANSWER_FORMATS`), e.g. ` Final Answer: \boxed{7}`. */
+  answerText: string;
+  /** The full assistant turn: `<think>\n{thinking}</think>{answerText}`. */
   text: string;
   meta: TraceMeta;
 }
@@ -80,21 +99,41 @@ export interface TraceOptions {
   /** Chance that a verification round is an "Alternatively, …" recomputation. */
   altRate: number;
   /**
-   * Verification rounds after the first stop once question + thinking have this many qwen2
-   * pre-tokenizer pieces (a tokenizer-independent stand-in for tokens: a piece is ≥ 1 token).
-   * Short problems thus get more redundant re-checking, long ones fit the context.
+   * Verification rounds stop once question + thinking have this many qwen2 pre-tokenizer pieces
+   * (a tokenizer-independent stand-in for tokens: a piece is ≥ 1 token), so traces fit the context.
    */
   maxPieces: number;
+  /**
+   * The thinking's length target in pieces, uniform in [min, max] and drawn independently of the
+   * problem: verification rounds go on until it is reached, so a trace's length says nothing about
+   * where its answer settles (short solutions re-check more, long ones less).
+   */
+  minThinkPieces: number;
+  maxThinkPieces: number;
+  /** Chances of 0, 1, 2, … planning paragraphs ("Hmm, let me reread the question …") before solving. */
+  exploreWeights: readonly number[];
+  /** Chance that a paragraph starts after a single newline instead of a blank line. */
+  singleNewlineRate: number;
+  /** Chance that a cue word at the start of a paragraph or sentence is written in lower case. */
+  lowerCueRate: number;
 }
 
-/** Default rates: about 3–5 cues per trace, most of them after the answer is already right. */
+/**
+ * Default rates: 4–7 cues per trace; where the answer settles varies from the first cue (short
+ * solutions without planning) to near the end (planning, long solutions, slips caught late).
+ */
 export const DEFAULT_TRACE_OPTIONS: Readonly<TraceOptions> = Object.freeze({
   slipRate: 0.1,
   catchRate: 0.6,
-  lateCatchRate: 0.5,
+  lateCatchRate: 0.6,
   checkRate: 0.25,
-  minVerify: 2,
-  maxVerify: 5,
+  minVerify: 1,
+  maxVerify: 8,
   altRate: 0.35,
-  maxPieces: 250,
+  maxPieces: 400,
+  minThinkPieces: 220,
+  maxThinkPieces: 300,
+  exploreWeights: Object.freeze([0.6, 0.2, 0.1, 0.06, 0.04]),
+  singleNewlineRate: 0.3,
+  lowerCueRate: 0.15,
 });

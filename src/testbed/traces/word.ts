@@ -151,6 +151,7 @@ export const wordLogic: FamilyLogic<number> = {
   apply: (p, i, v) => applyWord(v, data(p).ops[i]),
   slip: (_p, _i, _v, right, rng) => numberSlip(right, rng),
   answer: (_p, v) => String(v),
+  otherAnswer: (p, a, rng) => String(a === null ? data(p).start + rng.int(20) : numberSlip(Number(a), rng)),
   lastStepStatesAnswer: true,
 
   opening: (p, v, rng) => {
@@ -159,6 +160,14 @@ export const wordLogic: FamilyLogic<number> = {
       `${d.name} starts with ${v} ${d.item}.`,
       `Okay, ${d.name} has ${v} ${d.item} at first.`,
       `Let me track the ${d.item}. At the start there are ${v}.`,
+    ]);
+  },
+  restate: (p, rng) => {
+    const d = data(p);
+    const ev = d.ops.map((o) => eventPhrase(d, o));
+    return rng.pick([
+      `the question says ${d.name} has ${d.start} ${d.item}, then ${d.pronoun.toLowerCase()} ${ev.join(', then ')}.`,
+      `so ${d.name} starts with ${d.start} ${d.item}, and there are ${ev.length} events: ${ev.join(', ')}.`,
     ]);
   },
   step: (p, i, v, out, rng) => {
