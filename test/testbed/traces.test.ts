@@ -173,9 +173,9 @@ describe('generateTrace', () => {
       expect(trace.meta.correct).toBe(trace.answer === problem.gold);
     }
     // Every format is used, each near its share (binomial sd over the corpus < 0.02; tolerance 0.07).
-    ANSWER_FORMATS.forEach((f, i) =>
-      expect(Math.abs((formats.get(String(i)) ?? 0) / corpus.length - f.share)).toBeLessThan(0.07),
-    );
+    ANSWER_FORMATS.forEach((f, i) => {
+      expect(Math.abs((formats.get(String(i)) ?? 0) / corpus.length - f.share)).toBeLessThan(0.07);
+    });
   });
 
   it('records exactly the cues LYNX would find, all as whole words', () => {
