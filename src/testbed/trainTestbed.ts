@@ -54,7 +54,7 @@ export interface TestbedTrainOptions {
   /** Share of training rows that are exit examples: thinking cut, a method's exit text, the belief at the cut. */
   exitExampleRate: number;
   /** Share of training rows that are NoThinking examples (prefilled thought, then an answer). */
-  noThinkingRate: number;
+  nothinkingRate: number;
   /** Continue from the weights of this checkpoint or testbed GGUF with a fresh schedule ('' = random init). */
   initFrom: string;
 }
@@ -84,7 +84,7 @@ export const TESTBED_DEFAULTS: TestbedTrainOptions = {
   slipRate: DEFAULT_TRACE_OPTIONS.slipRate,
   familySlipRates: '',
   exitExampleRate: 0.3,
-  noThinkingRate: 0.03,
+  nothinkingRate: 0.03,
 };
 
 /** A training row: the tokens of one conversation and a mask over the assistant turn. */
@@ -125,11 +125,11 @@ export function encodeConversation(
 function rowSegments(
   item: CorpusItem,
   rng: SeededRandom,
-  rates: { exitExampleRate: number; noThinkingRate: number },
+  rates: { exitExampleRate: number; nothinkingRate: number },
 ): CompletionSegment[] | undefined {
   const r = rng.next();
-  if (r < rates.noThinkingRate) return noThinkingExample(item.problem, rng);
-  if (r < rates.noThinkingRate + rates.exitExampleRate) return exitExample(item.problem, item.trace, rng);
+  if (r < rates.nothinkingRate) return noThinkingExample(item.problem, rng);
+  if (r < rates.nothinkingRate + rates.exitExampleRate) return exitExample(item.problem, item.trace, rng);
   return undefined;
 }
 
@@ -175,7 +175,7 @@ export function makeBatch(
     Partial<
       Pick<
         TestbedTrainOptions,
-        'resultWeight' | 'families' | 'slipRate' | 'familySlipRates' | 'exitExampleRate' | 'noThinkingRate'
+        'resultWeight' | 'families' | 'slipRate' | 'familySlipRates' | 'exitExampleRate' | 'nothinkingRate'
       >
     >,
 ): { tokens: Int32Array; mask: Float32Array } {
@@ -197,7 +197,7 @@ export function makeBatch(
       ]),
     ),
   });
-  const rates = { exitExampleRate: opts.exitExampleRate ?? 0, noThinkingRate: opts.noThinkingRate ?? 0 };
+  const rates = { exitExampleRate: opts.exitExampleRate ?? 0, nothinkingRate: opts.nothinkingRate ?? 0 };
   const rowRng = new SeededRandom(opts.seed * 1_000_003 + step + 0x51ed);
   let row = 0;
   for (const item of items) {
@@ -219,13 +219,13 @@ export function makeBatch(
 /** Rejects data options that would silently train on something else (NaN, out of range, unknown family). */
 export function validateDataOptions(
   opts: Pick<TestbedTrainOptions, 'resultWeight' | 'families' | 'slipRate'> &
-    Partial<Pick<TestbedTrainOptions, 'familySlipRates' | 'exitExampleRate' | 'noThinkingRate'>>,
+    Partial<Pick<TestbedTrainOptions, 'familySlipRates' | 'exitExampleRate' | 'nothinkingRate'>>,
 ) {
   const exits = opts.exitExampleRate ?? 0;
-  const noThinking = opts.noThinkingRate ?? 0;
+  const noThinking = opts.nothinkingRate ?? 0;
   if (!(exits >= 0 && noThinking >= 0 && exits + noThinking <= 1))
     throw new UserError(
-      `--exit-example-rate and --no-thinking-rate must be >= 0 with a sum <= 1, got ${exits} and ${noThinking}`,
+      `--exit-example-rate and --nothinking-rate must be >= 0 with a sum <= 1, got ${exits} and ${noThinking}`,
     );
   if (!(Number.isFinite(opts.resultWeight) && opts.resultWeight > 0))
     throw new UserError(`--result-weight must be a positive number, got ${opts.resultWeight}`);

@@ -158,7 +158,7 @@ describe('exit and NoThinking rows', () => {
         families: 'arith',
         slipRate: 0.1,
         exitExampleRate: 0.9,
-        noThinkingRate: 0.2,
+        nothinkingRate: 0.2,
       }),
     ).toThrow(/sum <= 1/);
   });
