@@ -48,12 +48,13 @@ try {
 // n/a where nothing was measured (e.g. no correct trace to find an earliest correct exit in).
 const pct = (x: number) => percent(x, 'n/a');
 console.log(
-  'task            traces  accuracy  cues/trace  earliest-correct-exit  wrong-exit-cues  thinking-tok',
+  'task            traces  accuracy  cues/trace  earliest-correct-exit  wrong-exit-cues  thinking-tok  oracle-saves  position-saves (N)',
 );
 for (const r of rows) {
   console.log(
     `${r.task.padEnd(15)} ${String(r.traces).padStart(6)}  ${pct(r.accuracy).padStart(8)}  ${r.cuesPerTrace.toFixed(2).padStart(10)}  ` +
-      `${pct(r.earliestCorrectExitFraction).padStart(21)}  ${pct(r.wrongExitRate).padStart(15)}  ${r.meanThinkingTokens.toFixed(0).padStart(12)}`,
+      `${pct(r.earliestCorrectExitFraction).padStart(21)}  ${pct(r.wrongExitRate).padStart(15)}  ${r.meanThinkingTokens.toFixed(0).padStart(12)}  ` +
+      `${pct(r.oracleSaving).padStart(12)}  ${pct(r.positionSaving).padStart(14)} (${r.positionAfter})`,
   );
 }
 const record = { model: o.model, options: o, seconds: (Date.now() - started) / 1000, rows };

@@ -26,6 +26,15 @@ export interface TestbedCardRow {
   wrongExitRate: number;
   meanThinkingTokens: number;
   meanTokens: number;
+  /**
+   * Offline, on these rollouts and their forced exits: the share of tokens the oracle (exit at the
+   * first cue whose forced exit is right) saves against the whole rollouts, and the best share a
+   * model-blind position rule (exit at the first cue at or after N thinking tokens) saves while
+   * staying within one point of the rollouts' accuracy, with that N.
+   */
+  oracleSaving: number;
+  positionSaving: number;
+  positionAfter: number;
 }
 
 /** Options of `measureTestbed`. */
@@ -88,6 +97,7 @@ export function summarize(task: string, rollouts: Rollout[], events: Event[]): T
     if (first && r.thinkingTokens > 0) fractions.push(first.position / r.thinkingTokens);
   }
   const real = events.filter((e) => !e.synthetic);
+  const position = bestPositionRule(rollouts, byRollout);
   return {
     task,
     traces: rollouts.length,
@@ -98,5 +108,49 @@ export function summarize(task: string, rollouts: Rollout[], events: Event[]): T
     wrongExitRate: mean(real.map((e) => (e.label === 0 ? 1 : 0))),
     meanThinkingTokens: mean(rollouts.map((r) => r.thinkingTokens)),
     meanTokens: mean(rollouts.map((r) => r.tokens)),
+    oracleSaving: savingOf(rollouts, byRollout, (evs) => evs.find((e) => e.label === 1)),
+    positionSaving: position.saving,
+    positionAfter: position.after,
   };
+}
+
+/** Token saving of exiting at the event `pick` chooses (none: the whole rollout), and the accuracy then. */
+function simulateExits(
+  rollouts: Rollout[],
+  byRollout: Map<string, Event[]>,
+  pick: (events: Event[]) => Event | undefined,
+): { saving: number; accuracy: number } {
+  let used = 0;
+  let full = 0;
+  let right = 0;
+  for (const r of rollouts) {
+    const evs = (byRollout.get(`${r.problemId}\u0000${r.rollout}`) ?? [])
+      .filter((e) => !e.synthetic)
+      .sort((a, b) => a.position - b.position);
+    const e = pick(evs);
+    full += r.tokens;
+    used += e ? e.usedTokens : r.tokens;
+    right += (e ? e.label === 1 : r.correct) ? 1 : 0;
+  }
+  return { saving: full > 0 ? 1 - used / full : Number.NaN, accuracy: right / Math.max(1, rollouts.length) };
+}
+
+function savingOf(
+  rollouts: Rollout[],
+  byRollout: Map<string, Event[]>,
+  pick: (events: Event[]) => Event | undefined,
+): number {
+  return simulateExits(rollouts, byRollout, pick).saving;
+}
+
+/** The position rule (first cue at or after N thinking tokens) that saves most within one point of full accuracy. */
+function bestPositionRule(rollouts: Rollout[], byRollout: Map<string, Event[]>) {
+  const full = simulateExits(rollouts, byRollout, () => undefined).accuracy;
+  let best = { saving: 0, after: Number.NaN };
+  const longest = Math.max(0, ...rollouts.map((r) => r.thinkingTokens));
+  for (let after = 0; after <= longest; after += 8) {
+    const r = simulateExits(rollouts, byRollout, (evs) => evs.find((e) => e.position >= after));
+    if (r.accuracy >= full - 0.01 && r.saving > best.saving) best = { saving: r.saving, after };
+  }
+  return best;
 }
