@@ -167,7 +167,10 @@ export function loadTask(name: string, opts: LoadTaskOptions = {}): Problem[] {
   const split = resolveSplit(spec, opts.split);
   const slice = opts.slice ?? 'all';
   if (spec.name === 'math_train')
-    ensure(!isEvalPart(slice), `math_train has slices train and calib, not ${slice}; evaluate on a benchmark`);
+    ensure(
+      !isEvalPart(slice),
+      `math_train has slices train and calib, not ${slice}; evaluate on a benchmark`,
+    );
   else
     ensure(
       slice === 'all' || isEvalPart(slice),

@@ -65,7 +65,9 @@ describe('problem selection', () => {
     // The order of the file is kept within a half, and another seed draws another partition.
     expect(dev).toEqual(all.filter((id) => dev.includes(id)));
     expect(ids('dev', 7)).not.toEqual(dev);
-    expect(loadProblems({ dataset: 'gsm8k', slice: 'test', limit: 4 }).map((p) => p.id)).toEqual(test.slice(0, 4));
+    expect(loadProblems({ dataset: 'gsm8k', slice: 'test', limit: 4 }).map((p) => p.id)).toEqual(
+      test.slice(0, 4),
+    );
   });
 
   it('benchmark tasks keep their grading kind; train / calib slices only for math_train', () => {
