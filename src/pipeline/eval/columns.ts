@@ -3,7 +3,7 @@
  * `definitions` read them from here, and the README's table is this list (a test holds it to that).
  */
 import { fixed, percent } from '../format.ts';
-import type { GroupSummary } from './summary.ts';
+import type { GroupSummary } from './groupSummary.ts';
 
 /** One column of the summary table. */
 export interface SummaryColumn {

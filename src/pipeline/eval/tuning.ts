@@ -9,7 +9,7 @@
  * Nothing is picked on the slice a number is reported on, unless the eval had no tuning slice; then
  * the choices are in-sample and say so.
  */
-import type { GroupSummary } from './summary.ts';
+import type { GroupSummary } from './groupSummary.ts';
 
 /** Accuracy a setting may lose against vanilla and still count as keeping it (1 point). */
 export const DEFAULT_TOLERANCE = 0.01;
