@@ -54,6 +54,13 @@ describe('sweeps', () => {
     expect(specs).toHaveLength(5);
     expect(specs.map((s) => s.options.threshold)).toEqual([0.5, 0.6225, 0.745, 0.8675, 0.99]);
     expect(parseMethodSpecs('position:after=32..160/3').map((s) => s.options.after)).toEqual([32, 96, 160]);
+    expect(parseMethodSpecs('position:after=20%..80%/4').map((s) => s.options.after)).toEqual([
+      '20%',
+      '40%',
+      '60%',
+      '80%',
+    ]);
+    expect(() => parseMethodSpecs('position:after=20%..80/4')).toThrow(/% on both ends/);
     expect(() => parseMethodSpecs('deer:threshold=0.9..0.5')).toThrow(/low to high/);
     expect(() => parseMethodSpecs('deer:threshold=0.5..0.9/1')).toThrow(/at least 2/);
   });

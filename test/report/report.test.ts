@@ -79,6 +79,7 @@ describe('report text', () => {
   it('the y axis is fitted to the intervals drawn, not 0–1', async () => {
     const points: ParetoPoint[] = [0.72, 0.8, 0.9].map((a, i) => ({
       family: 'f',
+      role: 'peer',
       label: `s${i}`,
       tokens: 100 - 10 * i,
       accuracy: a,

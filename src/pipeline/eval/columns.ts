@@ -57,7 +57,7 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
   },
   {
     name: 'accuracy [95% CI]',
-    field: 'accuracy, ci95',
+    field: 'accuracy, groups[].ci95',
     definition: 'share of runs whose answer grades correct; Wilson score interval',
     align: 'right',
     cell: (g, m) => `${pct(g.accuracy, m)} [${pct(g.ci95[0], m)}, ${pct(g.ci95[1], m)}]`,

@@ -150,7 +150,7 @@ export function methodOptionsHelp(): string {
     'Method specs: name:key=value,key=value,... and more methods after a comma.',
     "  values: a number, true/false, a word list a|b|c, N% (a share of vanilla's mean thinking on the",
     '  dev slice), or a JSON string for any text: trialSuffix="\\n**Final Answer**\\n\\\\boxed".',
-    `  sweeps: [a,b,c] runs each value; LO..HI/N runs N evenly spaced values (default ${DEFAULT_RANGE_STEPS}).`,
+    `  sweeps: [a,b,c] runs each value; LO..HI/N runs N evenly spaced values (default ${DEFAULT_RANGE_STEPS}; 20%..80%/4 shares).`,
     '  label=NAME names a setting; family=NAME groups settings for tuning and the frontier',
     '  (default: the method; lynx δ and lynx α apart).',
     'Methods and their options:',

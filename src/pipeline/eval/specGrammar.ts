@@ -12,7 +12,8 @@
  * value runs to the next `,` (or `]` in a list), trimmed, and may not hold `"`, `[` or `]`; `true`
  * and `false` are booleans, a number is a number, anything else a string (`hmm|wait` is a word
  * list, `50%` a share of the reference thinking length). `[a,b,c]` and `LO..HI/N` are sweeps: the
- * method is run once per value (a range gives N evenly spaced values, ends included, default 5).
+ * method is run once per value (a range gives N evenly spaced values, ends included, default 5;
+ * `20%..80%/4` a range of shares).
  */
 import { UserError } from '../../errors.ts';
 
@@ -33,7 +34,7 @@ export const DEFAULT_RANGE_STEPS = 5;
 
 const KEY = /^\s*([A-Za-z_][\w-]*)\s*=/;
 const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`;
-const RANGE = new RegExp(String.raw`^(${NUMBER})\.\.(${NUMBER})(?:/(\d+))?$`);
+const RANGE = new RegExp(String.raw`^(${NUMBER})(%?)\.\.(${NUMBER})(%?)(?:/(\d+))?$`);
 
 /** Reads a bare value: `true`/`false`, a number, or the text itself. */
 export function bareValue(text: string): OptionValue {
@@ -117,8 +118,14 @@ class Scanner {
       this.fail(`"${this.peek()}" inside a bare value (quote the whole value as a JSON string)`);
     const range = RANGE.exec(text);
     if (range) {
-      const n = range[3] === undefined ? DEFAULT_RANGE_STEPS : Number(range[3]);
-      return { kind: 'sweep', values: rangeValues(Number(range[1]), Number(range[2]), n) };
+      const [, lo, loShare, hi, hiShare, steps] = range;
+      if (loShare !== hiShare) this.fail('a range of shares has % on both ends (20%..80%/4)');
+      const values = rangeValues(
+        Number(lo),
+        Number(hi),
+        steps === undefined ? DEFAULT_RANGE_STEPS : Number(steps),
+      );
+      return { kind: 'sweep', values: loShare ? values.map((v) => `${v}%`) : values };
     }
     return { kind: 'one', value: bareValue(text) };
   }

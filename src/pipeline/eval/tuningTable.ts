@@ -18,6 +18,8 @@ export const CHOICE_HEAD = [
 ] as const;
 
 const pct = (x: number | null | undefined, m: string) => percent(x, m, 1);
+/** A share with a sign (−1% rather than -1%). */
+const signed = (x: number) => `${x < 0 ? '−' : ''}${percent(Math.abs(x), '–', 0)}`;
 const points = (x: number | null | undefined, m: string) =>
   x === null || x === undefined || Number.isNaN(x)
     ? m
@@ -43,11 +45,10 @@ export function choiceCells(c: FamilyChoice, m: string): string[] {
 
 function versus(name: string, v: MarginVs | null): string {
   if (!v) return `no ${name} to compare`;
-  const share =
-    v.shareOfOracle === null ? '' : ` = ${percent(v.shareOfOracle, '–', 0)} of the oracle's saving`;
+  const share = v.shareOfOracle === null ? '' : ` = ${signed(v.shareOfOracle)} of the oracle's saving`;
   return (
     `over the best ${name} (${v.family}: ${v.label}, saving ${pct(v.saving, '–')} at ${points(v.accuracyDelta, '–')}): ` +
-    `${fixed(v.tokens, '–', 1)} tokens per run, ${points(v.savingPoints, '–')} of saving${share}`
+    `${fixed(Math.abs(v.tokens), '–', 1)} tokens per run ${v.tokens >= 0 ? 'fewer' : 'more'}, ${points(v.savingPoints, '–')} of saving${share}`
   );
 }
 

@@ -8,11 +8,12 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { GroupSummary } from '../eval/summary.ts';
-import { isVanillaGroup } from '../eval/tuning.ts';
+import { isVanillaGroup, type MethodRole, methodRole } from '../eval/tuning.ts';
 
 /** One plotted setting. */
 export interface ParetoPoint {
   family: string;
+  role: MethodRole;
   label: string;
   tokens: number;
   accuracy: number;
@@ -43,6 +44,7 @@ export function paretoPoints(
       .filter((g) => !isVanillaGroup(g))
       .map((g) => ({
         family: g.family,
+        role: methodRole(g.method),
         label: g.label,
         tokens: g.tokens.decoded,
         accuracy: g.accuracy,
@@ -88,11 +90,17 @@ export function paretoSpec(
     title: 'accuracy (95% Wilson CI)',
     scale: { domain, zero: false, nice: false },
   } as const;
+  // LYNX's families first (the strongest colours), then the controls, the peers and the oracle.
+  const rank: Record<MethodRole, number> = { lynx: 0, control: 1, peer: 2, reference: 3 };
+  const families = [...new Map(points.map((p) => [p.family, p.role])).entries()]
+    .sort(([a, ra], [b, rb]) => rank[ra] - rank[rb] || a.localeCompare(b))
+    .map(([f]) => f);
   const color = {
     field: 'family',
     type: 'nominal',
     title: 'family',
-    legend: { orient: 'right', labelLimit: 240 },
+    scale: { domain: families, scheme: 'category10' },
+    legend: { orient: 'right', labelLimit: 240, symbolOpacity: 1 },
   } as const;
   const tooltip = [
     { field: 'label', type: 'nominal', title: 'setting' },
@@ -153,7 +161,7 @@ export function paretoSpec(
       name: 'dominated',
       data: { values },
       transform: [only(false)],
-      mark: { type: 'point', filled: true, size: 45, opacity: 0.25 },
+      mark: { type: 'point', filled: true, size: 45, opacity: 0.3 },
       encoding: { x, y, color, tooltip },
     },
     {

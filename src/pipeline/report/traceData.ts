@@ -7,7 +7,8 @@
 import { type EvalRow, instanceKey } from '../eval/row.ts';
 import { isVanillaGroup } from '../eval/tuning.ts';
 
-const EARLY = new Set(['cue-exit', 'probe-exit', 'budget']);
+/** Exits before the model ended thinking by itself (NoThinking's prefilled block included). */
+const EARLY = new Set(['cue-exit', 'probe-exit', 'budget', 'no-thinking']);
 
 /** A cue in the reference text. `start`..`end`: the characters to highlight. */
 export interface ViewerCue {
