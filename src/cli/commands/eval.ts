@@ -8,7 +8,7 @@ import { DEFAULT_DELTA } from '../../conformal/riskLevel.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
-import { methodOptionsHelp, parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
+import { checkMethodOptions, methodOptionsHelp, parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
 import { type EvalResult, runEval } from '../../pipeline/eval/runEval.ts';
 import { DEFAULT_EVAL_SEEDS } from '../../pipeline/eval/seeds.ts';
 import { DEFAULT_TOLERANCE } from '../../pipeline/eval/tuning.ts';
@@ -81,6 +81,8 @@ export async function runEvalCommand(
   loaded?: Engine,
 ): Promise<EvalResult> {
   const methods = parseMethodSpecs(o.methods ?? defaultMethods(o.bundle !== undefined));
+  // Bad options are reported before a (possibly large) model is loaded.
+  for (const m of methods) checkMethodOptions(m);
   const datasets = listOf('datasets', o.datasets).map((task) => ({
     task,
     split: o.split,
@@ -197,7 +199,7 @@ export function defineEval(cmd: Command): Command {
         numberOption('tolerance', { min: 0, max: 99 }),
         DEFAULT_TOLERANCE * 100,
       )
-      .addOption(dataSeedOption())
+      .addOption(dataSeedOption("seed of testbed problem generation and of a benchmark's dev/test partition"))
       .option('--data-dir <dir>', 'folder holding <task>/<file>')
       .addOption(maxTokensOption('most thinking + answer tokens per run'))
       .addOption(exitMaxTokensOption())

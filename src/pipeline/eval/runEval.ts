@@ -31,7 +31,7 @@ import { type EvalRow, LABELS_ROW, rowKey } from './row.ts';
 import { evalSampleSeed } from './seeds.ts';
 import { type EvalContext, type EvalSummary, formatSummaryTable, summarizeEval } from './summary.ts';
 import { traceToRow } from './traceRow.ts';
-import { DEFAULT_TOLERANCE } from './tuning.ts';
+import { DEFAULT_TOLERANCE, isVanillaGroup } from './tuning.ts';
 
 export { type EvalDataset, resolveDatasetName } from './evalPlan.ts';
 
@@ -172,7 +172,7 @@ async function warmUp(engine: Engine, problem: WorkProblem): Promise<void> {
 
 /** True for plain vanilla (no options): the reference every saving is measured against. */
 export function isVanillaSpec(m: Pick<MethodSpec, 'name' | 'options'>): boolean {
-  return m.name === 'vanilla' && Object.keys(m.options).length === 0;
+  return isVanillaGroup({ method: m.name, options: m.options });
 }
 
 const REFERENCE_VANILLA: MethodSpec = { name: 'vanilla', options: {}, label: 'vanilla', family: 'vanilla' };

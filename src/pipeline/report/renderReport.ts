@@ -181,7 +181,13 @@ export async function renderReport(
     if (summary.groups.some((g) => g.dataset === dataset))
       sections.push(await datasetSection(summary, dataset));
   }
-  const traces = viewerTraces(rows, opts.maxTraces ?? 200, opts.question);
+  // The viewer keeps the first instances: those of the reported slices first, dev's after.
+  const reported = new Set(c.tuning?.reportedOn ?? []);
+  const ordered = [
+    ...rows.filter((r) => reported.has(r.slice)),
+    ...rows.filter((r) => !reported.has(r.slice)),
+  ];
+  const traces = viewerTraces(reported.size > 0 ? ordered : rows, opts.maxTraces ?? 200, opts.question);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
@@ -195,7 +201,7 @@ ${referencesText(summary)}
 ${sections.join('\n')}
 <section id="traces"><h2>Trace viewer</h2>
 <p class="legend"><span><mark class="cue lab-1">cue</mark> forced exit there correct</span><span><mark class="cue lab-0">cue</mark> forced exit wrong</span><span><mark class="cue lab-u">cue</mark> no label</span><span><span class="stop">■ method</span> where a method stopped thinking</span></p>
-<p class="muted">Premature: an early exit at a cue whose forced exit was wrong, or with a wrong answer where vanilla's was right. The first ${traces.length} problem instances are kept.</p>
+<p class="muted">Premature: an early exit at a cue whose forced exit was wrong, or with a wrong answer where vanilla's was right. ${traces.length} problem instances are kept (the reported slices' first).</p>
 <label>Show <select id="trace-filter"><option value="all">all problems</option><option value="premature">with a premature exit</option><option value="disagree">with an answer unlike vanilla's</option></select></label>
 <label>Problem <select id="trace-select"></select></label> <span id="trace-count" class="muted"></span>
 <div id="trace-view"></div>
