@@ -23,7 +23,7 @@ import type { WorkProblem } from '../problems.ts';
 import { renderReport } from '../report/renderReport.ts';
 import { DEV_SLICE, type EvalDataset, type EvalPart, planParts } from './evalPlan.ts';
 import { cueLabelPolicy } from './labelsPolicy.ts';
-import { policyFactory, specNeedsReference } from './methodPolicies.ts';
+import { type PolicyFactory, policyFactory, specNeedsReference } from './methodPolicies.ts';
 import { checkMethodOptions, checkUniqueLabels, type MethodSpec } from './methodSpec.ts';
 import { measureReferences, referenceKey } from './references.ts';
 import { ResultsStore } from './resultsStore.ts';
@@ -197,6 +197,67 @@ interface Job {
   key: string;
 }
 
+/**
+ * Every run of the eval in plan order: per (part, temperature, seed, problem), the label pass, then
+ * the methods in an order shuffled under the instance seed (a reference part runs vanilla alone).
+ */
+function planJobs(
+  parts: readonly EvalPart[],
+  o: Pick<EvalOptions, 'temperatures' | 'seeds' | 'methods'>,
+  using: {
+    /** `o.methods`, plus vanilla for the reference pass when it is not listed. */
+    methods: readonly MethodSpec[];
+    makers: readonly PolicyFactory[];
+    labels?: (problem: WorkProblem) => ExitPolicy;
+  },
+): Job[] {
+  const { methods, makers, labels } = using;
+  const jobs: Job[] = [];
+  for (const part of parts)
+    for (const temperature of o.temperatures)
+      for (const seed of o.seeds)
+        for (const problem of part.problems) {
+          const sampleSeed = evalSampleSeed(seed, part.dataset, problem.id);
+          const runs: PlannedRun[] = [];
+          if (labels && part.runs === 'all')
+            runs.push({
+              label: LABELS_ROW,
+              method: 'labels',
+              options: {},
+              kind: 'labels',
+              policy: () => labels(problem),
+            });
+          // Methods run in an order shuffled per instance under its seed, so no method is always the
+          // first (cold caches) or the last (a warmed-up machine) on a problem.
+          const order =
+            part.runs === 'all'
+              ? methodOrder(o.methods.length, sampleSeed)
+              : [methods.findIndex(isVanillaSpec)];
+          for (const i of order) {
+            const m = methods[i];
+            runs.push({
+              label: m.label,
+              method: m.name,
+              options: m.options,
+              kind: 'run',
+              policy: (reference) => makers[i](problem, reference),
+            });
+          }
+          for (const run of runs) {
+            const key = rowKey({
+              label: run.label,
+              dataset: part.dataset,
+              slice: part.slice,
+              problemId: problem.id,
+              temperature,
+              seed,
+            });
+            jobs.push({ part, problem, temperature, seed, sampleSeed, run, key });
+          }
+        }
+  return jobs;
+}
+
 /** Runs an eval (see the module comment). */
 export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const started = performance.now();
@@ -234,50 +295,12 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       }
     : undefined;
   const withLabels = o.labels ?? true;
-  const planKeys = new Set<string>();
-  const jobs: Job[] = [];
-  for (const part of parts)
-    for (const temperature of o.temperatures)
-      for (const seed of o.seeds)
-        for (const problem of part.problems) {
-          const sampleSeed = evalSampleSeed(seed, part.dataset, problem.id);
-          const runs: PlannedRun[] = [];
-          if (withLabels && part.runs === 'all') {
-            runs.push({
-              label: LABELS_ROW,
-              method: 'labels',
-              options: {},
-              kind: 'labels',
-              policy: () => cueLabelPolicy(problem.kind, problem.gold, labelDefaults),
-            });
-          }
-          // Methods run in an order shuffled per instance under its seed, so no method is always the
-          // first (cold caches) or the last (a warmed-up machine) on a problem.
-          const order = part.runs === 'all' ? methodOrder(o.methods.length, sampleSeed) : [];
-          if (part.runs === 'reference') order.push(methods.findIndex(isVanillaSpec));
-          for (const i of order) {
-            const m = methods[i];
-            runs.push({
-              label: m.label,
-              method: m.name,
-              options: m.options,
-              kind: 'run',
-              policy: (reference) => makers[i](problem, reference),
-            });
-          }
-          for (const run of runs) {
-            const key = rowKey({
-              label: run.label,
-              dataset: part.dataset,
-              slice: part.slice,
-              problemId: problem.id,
-              temperature,
-              seed,
-            });
-            planKeys.add(key);
-            jobs.push({ part, problem, temperature, seed, sampleSeed, run, key });
-          }
-        }
+  const jobs = planJobs(parts, o, {
+    methods,
+    makers,
+    labels: withLabels ? (p) => cueLabelPolicy(p.kind, p.gold, labelDefaults) : undefined,
+  });
+  const planKeys = new Set(jobs.map((j) => j.key));
   // Vanilla on dev first when references are needed: the other runs are sized from it.
   const isReferenceJob = (j: Job) =>
     needsReference && j.part.slice === DEV_SLICE && j.run.label === vanillaLabel;
