@@ -153,10 +153,10 @@ export function lynxLevelOptions(prefix = ''): Option[] {
   });
 }
 
-/** Parses --slice (train, calib, test or all). */
+/** Parses --slice (train, calib, dev, test or all). */
 export function parseSlice(value: string): TestbedSlice | 'all' {
   if (value === 'all' || (TESTBED_SLICES as readonly string[]).includes(value)) return value as TestbedSlice;
-  throw new UserError(`--slice must be train, calib, test or all, got "${value}"`);
+  throw new UserError(`--slice must be ${TESTBED_SLICES.join(', ')} or all, got "${value}"`);
 }
 
 /** Adds the engine options every model-running command shares: threads, GPU, parallel sessions, context, chat format. */

@@ -1,7 +1,6 @@
 /** The problems a pipeline works on, from a benchmark task or a synthetic testbed task, with how to grade them. */
 import type { AnswerKind } from '../answers/grade.ts';
 import type { ChatMessage } from '../engine/types.ts';
-import { ensure } from '../errors.ts';
 import { buildPrompt, gradingKindOf, loadTask, type Problem, taskSpec } from '../tasks/index.ts';
 import { isTestbedTask, loadTestbedTask, type TestbedSlice } from '../tasks/testbedTasks.ts';
 
@@ -19,10 +18,10 @@ export interface WorkProblem {
 export interface ProblemSelection {
   dataset: string;
   split?: string;
-  /** LYNX's probe-training or calibration slice (math_train and testbed tasks); testbed: also `test`. */
+  /** LYNX's probe-training or calibration slice (math_train, testbed), or the dev / test half (benchmarks, testbed). */
   slice?: TestbedSlice | 'all';
   limit?: number;
-  /** Seed of slice permutations (math_train) or problem generation (testbed). Default 42. */
+  /** Seed of slice permutations (math_train), the dev / test partition, or problem generation (testbed). Default 42. */
   dataSeed?: number;
   dataDir?: string;
 }
@@ -42,16 +41,9 @@ export function loadProblems(sel: ProblemSelection): WorkProblem[] {
     );
   }
   const spec = taskSpec(sel.dataset);
-  if (sel.slice !== undefined && sel.slice !== 'all') {
-    ensure(spec.name === 'math_train', `--slice applies to math_train and testbed tasks, not ${spec.name}`);
-    ensure(
-      sel.slice !== 'test',
-      'math_train has slices train and calib; evaluate on a benchmark test set (e.g. math500)',
-    );
-  }
   const problems = loadTask(spec.name, {
     split: sel.split,
-    slice: sel.slice as 'train' | 'calib' | undefined,
+    slice: sel.slice,
     seed,
     limit: sel.limit,
     dataDir: sel.dataDir,

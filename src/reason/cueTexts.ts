@@ -22,6 +22,9 @@ export const DYNASOR_PROBE_SUFFIX =
 /** NoThinking's dummy thinking block (Ma et al., arXiv 2504.09858). */
 export const NO_THINKING_TEXT = 'Okay, I think I have finished thinking.';
 
+/** What closes NoThinking's dummy thinking block (the model answers after it). */
+export const NO_THINKING_CLOSE = '\n</think>\n\n';
+
 export const THINK_OPEN = '<think>';
 export const THINK_CLOSE = '</think>';
 

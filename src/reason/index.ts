@@ -11,6 +11,7 @@ export {
   dynasorPolicy,
 } from './policies/dynasor.ts';
 export { type EntropyOptions, entropyPolicy } from './policies/entropy.ts';
+export { type AnswerMode, exitDecision, exitFields } from './policies/exitOptions.ts';
 export {
   concatFeatures,
   type LynxBundleLike,
@@ -25,16 +26,26 @@ export {
   makePolicy,
   POLICY_NAMES,
   POLICY_OPTION_SCHEMAS,
+  type PolicyEnv,
   type PolicyName,
   type PolicyOptionsByName,
 } from './policies/registry.ts';
 export {
+  type FixedBudgetOptions,
   fixedBudgetPolicy,
   type NoThinkingOptions,
   noThinkingPolicy,
+  type PositionOptions,
   positionPolicy,
   vanillaPolicy,
 } from './policies/simple.ts';
+export {
+  isShare,
+  needsReference,
+  type RelativeTo,
+  resolveTokens,
+  tokenCount,
+} from './policies/tokenCount.ts';
 export {
   DEFAULT_ANSWER_MAX_TOKENS,
   DEFAULT_MAX_TOKENS,

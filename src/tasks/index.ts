@@ -1,6 +1,7 @@
 /** The task layer: benchmark problems, their loaders, prompts and data set downloads. */
 export { lastBoxedContent } from './boxed.ts';
 export { dataCacheDir, dataDirCandidates, defaultDataDir } from './dataDir.ts';
+export { EVAL_PARTS, type EvalPart, evalPartOf, isEvalPart } from './devTest.ts';
 export { downloadFile, importFile } from './download.ts';
 export { MATH_SUBJECTS, type MathSubject } from './loaders/mathTrain.ts';
 export { type MathSlice, type MathSliceOptions, selectMathSlice } from './mathSlices.ts';

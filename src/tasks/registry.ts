@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataFormatError, ensure } from '../errors.ts';
 import { dataDirCandidates } from './dataDir.ts';
+import { type EvalPart, evalPartOf, isEvalPart } from './devTest.ts';
 import { parseAime } from './loaders/aime.ts';
 import { parseAmc23 } from './loaders/amc23.ts';
 import { parseCommonsenseQa } from './loaders/commonsenseqa.ts';
@@ -141,11 +142,14 @@ export interface LoadTaskOptions {
   /** Read this JSONL file (in the task's format) instead of looking in a data dir. */
   file?: string;
   split?: string;
-  /** MATH train only: LYNX's probe training slice, its calibration slice, or all problems (default). */
-  slice?: MathSlice;
+  /**
+   * MATH train: LYNX's probe training slice or its calibration slice; other tasks: the `dev` or
+   * `test` half of the split (a seeded partition, `devTest.ts`); default all problems.
+   */
+  slice?: MathSlice | EvalPart;
   /** MATH train slices: problems per subject in each slice (default 200). */
   perSubject?: number;
-  /** MATH train slices: seed of the per-subject permutations (default 42). */
+  /** Seed of the MATH train permutations and of the dev / test partition (default 42). */
   seed?: number;
   /** Keep only the first `limit` problems (after slicing). */
   limit?: number;
@@ -161,9 +165,17 @@ export function parseTaskFile(task: TaskName, file: string, split?: string): Pro
 export function loadTask(name: string, opts: LoadTaskOptions = {}): Problem[] {
   const spec = taskSpec(name);
   const split = resolveSplit(spec, opts.split);
-  if (opts.slice !== undefined && opts.slice !== 'all') {
-    ensure(spec.name === 'math_train', `slice "${opts.slice}" applies only to math_train, not ${spec.name}`);
-  }
+  const slice = opts.slice ?? 'all';
+  if (spec.name === 'math_train')
+    ensure(
+      !isEvalPart(slice),
+      `math_train has slices train and calib, not ${slice}; evaluate on a benchmark`,
+    );
+  else
+    ensure(
+      slice === 'all' || isEvalPart(slice),
+      `slice "${slice}" applies only to math_train; other tasks have dev and test`,
+    );
   if (opts.limit !== undefined) {
     ensure(
       Number.isInteger(opts.limit) && opts.limit >= 0,
@@ -173,8 +185,8 @@ export function loadTask(name: string, opts: LoadTaskOptions = {}): Problem[] {
   const file = opts.file ? path.resolve(opts.file) : locateTaskFile(spec.name, split, opts.dataDir);
   if (opts.file && !existsSync(file)) throw new DataFormatError(`${file}: no such file`);
   let problems = spec.parse(file, readFileSync(file, 'utf8'), split);
-  if (spec.name === 'math_train' && opts.slice) {
-    problems = selectMathSlice(problems, opts.slice, { perSubject: opts.perSubject, seed: opts.seed });
-  }
+  if (isEvalPart(slice)) problems = problems.filter((p) => evalPartOf(p.id, opts.seed ?? 42) === slice);
+  else if (spec.name === 'math_train' && slice !== 'all')
+    problems = selectMathSlice(problems, slice, { perSubject: opts.perSubject, seed: opts.seed });
   return opts.limit === undefined ? problems : problems.slice(0, opts.limit);
 }

@@ -3,20 +3,22 @@
  * round-robin), `testbed-arith`, `testbed-word`, `testbed-order`. Problems are generated from a seed;
  * `split` is the testbed's own train / held-out partition (the testbed model is trained on `train`),
  * and `slice` a second hash partition into three disjoint thirds: probe training, calibration and
- * test. LYNX's guarantee needs calibration problems exchangeable with the test problems, so the
- * shipped bundle is fitted on `heldout` × {train, calib} and evaluated on `heldout` × test.
+ * evaluation, the last halved again into `dev` (where methods are tuned) and `test` (where they are
+ * reported). LYNX's guarantee needs calibration problems exchangeable with the test problems, so
+ * the shipped bundle is fitted on `heldout` × {train, calib} and evaluated on `heldout` × test.
  */
 import type { AnswerKind } from '../answers/grade.ts';
 import { ensure, UserError } from '../errors.ts';
 import { SeededRandom } from '../random/SeededRandom.ts';
 import { FAMILIES, type Family, generateProblem, splitOf } from '../testbed/index.ts';
 import { fnv1a } from '../testbed/traces/hash.ts';
+import { evalPartOf } from './devTest.ts';
 
 export const TESTBED_TASK_NAMES = ['testbed', 'testbed-arith', 'testbed-word', 'testbed-order'] as const;
 export type TestbedTaskName = (typeof TESTBED_TASK_NAMES)[number];
 
-/** The thirds of the slice partition. */
-export const TESTBED_SLICES = ['train', 'calib', 'test'] as const;
+/** The slices: probe training and calibration thirds, and the evaluation third's dev and test halves. */
+export const TESTBED_SLICES = ['train', 'calib', 'dev', 'test'] as const;
 export type TestbedSlice = (typeof TESTBED_SLICES)[number];
 
 /** One generated testbed problem, in the fields a task problem has plus its grading kind. */
@@ -32,7 +34,7 @@ export interface TestbedTaskProblem {
 export interface TestbedTaskOptions {
   /** The testbed partition (default 'train'). */
   split?: string;
-  /** 'train' / 'calib' / 'test': one third of a hash partition of the problems; 'all' (default): every one. */
+  /** 'train' / 'calib': a third of a hash partition; 'dev' / 'test': half of the last third; 'all' (default): every one. */
   slice?: TestbedSlice | 'all';
   /** Problem generation seed (default 42). */
   seed?: number;
@@ -47,7 +49,10 @@ export function isTestbedTask(name: string): name is TestbedTaskName {
 
 /** The slice a problem belongs to (independent of the train / held-out split). */
 export function testbedSliceOf(canonical: string): TestbedSlice {
-  return TESTBED_SLICES[fnv1a(`slice:${canonical}`) % 3];
+  const third = fnv1a(`slice:${canonical}`) % 3;
+  if (third === 0) return 'train';
+  if (third === 1) return 'calib';
+  return evalPartOf(canonical, 0);
 }
 
 /** Generates `limit` distinct problems of a testbed task, deterministically. */
@@ -59,7 +64,7 @@ export function loadTestbedTask(name: string, opts: TestbedTaskOptions = {}): Te
   const slice = opts.slice ?? 'all';
   ensure(
     [...TESTBED_SLICES, 'all'].includes(slice),
-    `testbed slice must be train, calib, test or all, got "${slice}"`,
+    `testbed slice must be ${TESTBED_SLICES.join(', ')} or all, got "${slice}"`,
   );
   const limit = opts.limit ?? 200;
   ensure(Number.isInteger(limit) && limit >= 0, `limit must be a non-negative integer, got ${limit}`);

@@ -6,8 +6,10 @@ import type { EvalSummary, GroupSummary } from '../../src/pipeline/eval/summary.
 /** A summary cell with only the fields the check reads set meaningfully. */
 function group(over: Partial<GroupSummary> & Pick<GroupSummary, 'method' | 'label'>): GroupSummary {
   return {
+    family: over.method,
     options: {},
     dataset: 'testbed-arith',
+    slice: 'test',
     temperature: 0.6,
     n: 75,
     correct: 45,
@@ -23,10 +25,13 @@ function group(over: Partial<GroupSummary> & Pick<GroupSummary, 'method' | 'labe
       wrongCues: 0,
       exitsAtWrongCues: 0,
       rate: null,
+      rateCi95: null,
       wrongExitRuns: 0,
       wrongExitRate: null,
+      wrongExitCi95: null,
       unlabelledCues: 0,
     },
+    pareto: true,
     ...over,
   };
 }

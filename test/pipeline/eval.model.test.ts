@@ -178,7 +178,7 @@ describe('summary', () => {
     const lines = first.table.trimEnd().split('\n');
     expect(lines).toHaveLength(2 + 10);
     expect(new Set(lines.map((l) => l.length)).size).toBeLessThanOrEqual(2);
-    expect(lines[0]).toMatch(/^method\s+dataset\s+T\s+n\s+accuracy/);
+    expect(lines[0]).toMatch(/^method\s+dataset\s+slice\s+T\s+n\s+accuracy/);
   });
 });
 
@@ -240,6 +240,8 @@ describe('eval command', () => {
         topP: 0.95,
         topK: 0,
         labels: false,
+        tune: false,
+        tolerance: 1,
         reportTraces: 10,
         out: join(dir, 'cli'),
         threads: 1,

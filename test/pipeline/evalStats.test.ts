@@ -78,6 +78,7 @@ describe('parseMethodSpecs', () => {
       name: 'deer',
       options: { threshold: 0.9, maxChecks: 5 },
       label: 'deer:threshold=0.9,maxChecks=5',
+      family: 'deer',
     });
   });
 
@@ -85,7 +86,12 @@ describe('parseMethodSpecs', () => {
     const [a, b] = parseMethodSpecs(
       'fixedBudget:budget=64,label=fb64,deer:caseSensitive=false,points=alternatively',
     );
-    expect(a).toEqual({ name: 'fixed-budget', options: { budget: 64 }, label: 'fb64' });
+    expect(a).toEqual({
+      name: 'fixed-budget',
+      options: { budget: 64 },
+      label: 'fb64',
+      family: 'fixed-budget',
+    });
     expect(b.options).toEqual({ caseSensitive: false, points: 'alternatively' });
   });
 

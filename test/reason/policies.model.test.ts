@@ -7,6 +7,7 @@ import { BraceTracker, braceBalance, textBeforeUnmatchedClose } from '../../src/
 import { DYNASOR_PROBE_SUFFIX, opensThinking } from '../../src/reason/cueTexts.ts';
 import { deerConfidence } from '../../src/reason/policies/deer.ts';
 import { dynasorAnswer, dynasorShouldExit } from '../../src/reason/policies/dynasor.ts';
+import type { EntropyOptions } from '../../src/reason/policies/entropy.ts';
 import { concatFeatures } from '../../src/reason/policies/lynx.ts';
 import { makePolicy, POLICY_NAMES } from '../../src/reason/policies/registry.ts';
 import { runReasoning } from '../../src/reason/runReasoning.ts';
@@ -65,7 +66,14 @@ describe('pure helpers', () => {
       position: { after: 96 },
       oracle: { isCorrect: () => true },
     };
-    for (const name of POLICY_NAMES) expect(makePolicy(name, options[name]).name.startsWith(name)).toBe(true);
+    const env = { reference: 200 };
+    for (const name of POLICY_NAMES)
+      expect(makePolicy(name, options[name], env).name.startsWith(name)).toBe(true);
+    // Shares of the reference thinking length: resolved with one, an error without.
+    expect(makePolicy('fixed-budget', { budget: '50%' }, env).name).toBe('fixed-budget(100)');
+    expect(makePolicy('position', { after: '12.5%' }, env).name).toBe('position(25)');
+    expect(() => makePolicy('entropy')).toThrow(/window=25% is a share of a reference thinking length/);
+    expect(() => makePolicy('fixed-budget', { budget: '50' as never })).toThrow(/budget/);
     expect(makePolicy('fixedBudget', { budget: 3 }).name).toBe('fixed-budget(3)');
     expect(() => makePolicy('nope')).toThrow(UserError);
     expect(() => makePolicy('lynx', { bundle })).toThrow(/exactly one of delta/);
@@ -75,7 +83,7 @@ describe('pure helpers', () => {
     expect(() => makePolicy('oracle', {})).toThrow(/gold/);
     expect(() => makePolicy('dynasor', { effort: 'extreme' as never })).toThrow(UserError);
     expect(() => makePolicy('deer', { threshold: 2 })).toThrow(UserError);
-    expect(() => makePolicy('entropy', { rate: 0 })).toThrow(UserError);
+    expect(() => makePolicy('entropy', { rate: 1.5, window: 8, minThinking: 0 })).toThrow(UserError);
   });
 });
 
@@ -126,11 +134,11 @@ describe('entropy (path deviation) on the random model', () => {
   afterAll(async () => {
     await engine?.dispose();
   });
-  const run = (tau: number) =>
+  const run = (tau: number, more: EntropyOptions = {}) =>
     runReasoning(
       engine,
       testPrompt(engine),
-      makePolicy('entropy', { tau, window: 8, rate: 0.5, minThinking: 12 }),
+      makePolicy('entropy', { tau, window: 8, rate: 0.5, minThinking: 12, ...more }),
       {
         sample: { temperature: 0.9, seed: 3 },
         maxTokens: 60,
@@ -153,6 +161,19 @@ describe('entropy (path deviation) on the random model', () => {
     expect(none.exit.reason).not.toBe('cue-exit');
     expect(none.cueEvents.every((e) => e.details?.pdi === 0)).toBe(true);
     expect(none.timings.scoringMs).toBeGreaterThan(0);
+  });
+
+  it('direction below exits once the high-entropy share has fallen to the rate; shares size the window', async () => {
+    const settled = await run(1e9, { direction: 'below' }); // PDI = 0 ≤ 0.5 from the first full window on
+    const first = settled.cueEvents.findIndex((e) => e.position + 1 >= 12);
+    expect(settled.exit).toMatchObject({ reason: 'cue-exit', cueEvent: first });
+    const restless = await run(0, { direction: 'below' }); // PDI = 1: never settles
+    expect(restless.exit.reason).not.toBe('cue-exit');
+    // window and minThinking at 50% of a 24-token reference: the same run as 12 and 12 tokens.
+    const relative = await run(0, { window: '50%', minThinking: '50%', reference: 24 });
+    const absolute = await run(0, { window: 12, minThinking: 12 });
+    expect(relative.exit).toEqual(absolute.exit);
+    expect(relative.exit.reason).toBe('cue-exit');
   });
 
   it('PDI is the windowed fraction of high-entropy tokens (checked against session.entropy())', async () => {

@@ -61,5 +61,9 @@ describe('one option schema per policy', () => {
     expect(help).toContain('threshold (default: 0.95)');
     expect(help).toContain('budget (required)');
     expect(help).toContain('after (required)');
+    // Texts are shown as they are written in a spec (JSON strings), word lists as a|b|c.
+    expect(help).toContain('trialSuffix (default: "\\n**Final Answer**\\n\\\\boxed")');
+    expect(help).toContain('uncertainWords (default: wait|hold|but|okay|no|hmm)');
+    expect(help).toContain('window (default: 25%)');
   });
 });

@@ -38,6 +38,7 @@ describe('trial answers roll back exactly', () => {
       const probing: ExitPolicy[] = [
         makePolicy('deer', {
           threshold: 1,
+          triggers: CUES.lexicon,
           caseSensitive: false,
           maxChecks: 100,
           thinkRatio: 1,

@@ -1,18 +1,26 @@
-// The HTML report: built from synthetic rows, checked as text (always) and rendered in headless
-// Chromium (when /usr/bin/chromium exists): plot marks, cue markers, no script injection, and a
-// screenshot that is not blank.
-import { existsSync } from 'node:fs';
+// The HTML report: built from synthetic rows whose frontier, choices, premature exits and
+// disagreements are known by construction (reportRows.ts), checked as text (always) and rendered in
+// headless Chromium (when /usr/bin/chromium exists): frontier marks, legend, reference lines, the
+// calibration plot, cue markers, viewer filters, no script injection, a screenshot that is not blank.
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { summarizeEval } from '../../src/pipeline/eval/summary.ts';
+import { definitionsMarkdown, METRIC_DEFINITIONS, SUMMARY_COLUMNS } from '../../src/pipeline/eval/columns.ts';
+import { formatSummaryTable, summarizeEval } from '../../src/pipeline/eval/summary.ts';
 import { escapeHtml, jsonForScript } from '../../src/pipeline/report/escape.ts';
+import {
+  accuracyDomain,
+  type ParetoPoint,
+  paretoSpec,
+  renderSvg,
+} from '../../src/pipeline/report/paretoPlot.ts';
 import { renderReport } from '../../src/pipeline/report/renderReport.ts';
 import { viewerTraces } from '../../src/pipeline/report/traceData.ts';
-import { HOSTILE, ROW_CUES, syntheticEval } from './reportRows.ts';
+import { HOSTILE, ROW_CUES, SYNTHETIC_METHODS, syntheticEval } from './reportRows.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const rows = syntheticEval();
@@ -20,16 +28,19 @@ const summary = summarizeEval(rows, {
   model: 'toy <model>',
   engine: 'test',
   datasets: ['toy'],
-  methods: ['vanilla', 'lynx:delta=0.1', 'lynx:delta=0.3', 'deer'],
+  methods: SYNTHETIC_METHODS,
   temperatures: [0.6, 1],
   seeds: [1],
   maxTokens: 100,
 });
+/** The non-dominated settings, by construction of the rows (lynx δ 0.2 is dominated by δ 0.1). */
+const FRONTIER = ['lynx:delta=0.1', 'lynx:delta=0.3', 'deer'];
+const question = (_dataset: string, id: string) => `What is question ${id}?`;
 let html: string;
 let file: string;
 
 beforeAll(async () => {
-  html = await renderReport(summary, rows);
+  html = await renderReport(summary, rows, { question });
   const dir = await mkdtemp(join(tmpdir(), 'lynx-report-'));
   file = join(dir, 'report.html');
   await writeFile(file, html);
@@ -53,27 +64,97 @@ describe('report text', () => {
     expect(html.match(/<script>/g)).toHaveLength(1);
   });
 
-  it('has one plot per temperature with one point per method setting', () => {
+  it('has one plot per (slice, temperature); its frontier is exactly the non-dominated settings', () => {
     const figures = html.match(/<figure class="pareto"[\s\S]*?<\/figure>/g) ?? [];
     expect(figures).toHaveLength(2);
     for (const f of figures) {
-      const symbols = f.match(/<g class="mark-symbol role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/)?.[1] ?? '';
-      expect(symbols.match(/<path/g)).toHaveLength(4);
+      expect(f).toContain('data-points="4"'); // every setting but vanilla, which is a reference line
+      const front = JSON.parse(/data-frontier="([^"]*)"/.exec(f)![1].replaceAll('&quot;', '"'));
+      expect([...front].sort()).toEqual([...FRONTIER].sort());
     }
+    const pareto = summary.groups.filter((g) => g.pareto && g.method !== 'vanilla').map((g) => g.label);
+    expect(new Set(pareto)).toEqual(new Set(FRONTIER));
   });
 
-  it('viewer data: the longest text, cue spans on the cue words, stops at the kept text', () => {
-    const traces = viewerTraces(rows, 100);
+  it('the y axis is fitted to the intervals drawn, not 0–1', async () => {
+    const points: ParetoPoint[] = [0.72, 0.8, 0.9].map((a, i) => ({
+      family: 'f',
+      role: 'peer',
+      label: `s${i}`,
+      tokens: 100 - 10 * i,
+      accuracy: a,
+      lo: a - 0.03,
+      hi: a + 0.03,
+      pareto: true,
+      chosen: false,
+      saving: null,
+    }));
+    const vanilla = { accuracy: 0.85, tokens: 120 };
+    const [lo, hi] = accuracyDomain(points, vanilla);
+    expect(lo).toBeCloseTo(0.69 - 0.02, 9);
+    expect(hi).toBeCloseTo(0.93 + 0.02, 9);
+    // The rendered axis says the same (Vega writes the scale's extent into the axis label).
+    const svg = await renderSvg(paretoSpec(points, vanilla, 't'));
+    const axis = /aria-label="Y-axis[^"]*values from ([\d.]+) to ([\d.]+)"/.exec(svg);
+    expect(axis).not.toBeNull();
+    expect(Number(axis![1])).toBeGreaterThanOrEqual(0.66);
+    expect(Number(axis![2])).toBeLessThanOrEqual(0.96);
+    // No text marks on the plot itself: settings are named by the legend and tooltips.
+    expect(svg).not.toMatch(/class="mark-text role-mark/);
+  });
+
+  it('viewer data: question, longest text, cue spans, stops; premature exits and disagreements flagged', () => {
+    const traces = viewerTraces(rows, 100, question);
     expect(traces).toHaveLength(6);
     const t = traces[0];
+    expect(t.question).toBe('What is question q0?');
     expect(t.text.endsWith(HOSTILE)).toBe(true);
     expect(t.cues.map((c) => c.position)).toEqual(ROW_CUES);
     expect(t.cues.map((c) => t.text.slice(c.start, c.end))).toEqual(['wait', 'hmm', 'Alternatively']);
     expect(t.cues.map((c) => c.label)).toEqual([true, true, true]);
-    expect(t.cues.map((c) => c.p)).toEqual([0.3, 0.9, undefined]);
+    expect(t.cues.map((c) => c.p)).toEqual([0.3, 0.9, 0.9]);
     const lynx = t.stops.find((s) => s.label === 'lynx:delta=0.3')!;
     expect(t.text.slice(0, lynx.char)).toBe(' so the answer is 4');
     expect(viewerTraces(rows, 2)).toHaveLength(2);
+    const flagged = (f: 'premature' | 'disagrees') =>
+      traces.flatMap((x) =>
+        x.stops.filter((s) => s[f]).map((s) => `${x.problemId}@${x.temperature}:${s.label}`),
+      );
+    expect(flagged('premature')).toEqual(['q1@0.6:lynx:delta=0.3', 'q1@1:lynx:delta=0.3']);
+    expect(flagged('disagrees')).toEqual([
+      'q1@0.6:lynx:delta=0.3',
+      'q1@1:lynx:delta=0.3',
+      ...['lynx:delta=0.1', 'lynx:delta=0.2', 'lynx:delta=0.3', 'deer'].map((l) => `q2@1:${l}`),
+    ]);
+  });
+
+  it('in-sample choices say so; each family picks the fewest tokens within a point of vanilla', () => {
+    expect(html).toContain('No tuning slice');
+    const chosen = summary.choices.map((c) => `${c.temperature}:${c.family}=${c.label}`);
+    // T 0.6: δ 0.3 loses q1 (2/3 < 3/3); T 1: vanilla is 2/3 too, so δ 0.3 (fewest tokens) keeps it.
+    expect(chosen).toEqual([
+      '0.6:lynx δ=lynx:delta=0.1',
+      '0.6:deer=deer',
+      '1:lynx δ=lynx:delta=0.3',
+      '1:deer=deer',
+    ]);
+    expect(
+      summary.choices.every((c) => c.inSample && c.chosenOn === 'test' && c.evaluatedOn === 'test'),
+    ).toBe(true);
+    expect(html).toContain('(in-sample)');
+  });
+
+  it('one set of names: the CLI table, the report table, the definitions and the README agree', () => {
+    const header = formatSummaryTable(summary).split('\n')[0];
+    for (const c of SUMMARY_COLUMNS) {
+      expect(header).toContain(c.name);
+      expect(html).toContain(`<th>${escapeHtml(c.name)}</th>`);
+    }
+    expect(summary.definitions).toEqual(METRIC_DEFINITIONS);
+    for (const name of Object.keys(METRIC_DEFINITIONS))
+      expect(html).toContain(`<li><b>${escapeHtml(name)}</b>`);
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    expect(readme).toContain(definitionsMarkdown());
   });
 });
 
@@ -146,18 +227,33 @@ describe.skipIf(!haveChromium)('report in headless Chromium', () => {
     const plots = await page.$$eval('figure.pareto', (figs) =>
       figs.map((f) => ({
         svg: f.querySelectorAll('svg').length,
-        points: f.querySelectorAll('g.mark-symbol.role-mark path').length,
-        expected: Number(f.getAttribute('data-points')),
+        frontier: [...f.querySelectorAll('g.frontier_marks path')].map(
+          (p) => p.getAttribute('aria-label') ?? '',
+        ),
+        dominated: f.querySelectorAll('g.dominated_marks path').length,
+        lines: f.querySelectorAll('g.frontierLine_marks path').length,
+        vanillaRules: f.querySelectorAll('g.vanillaAccuracy_marks line, g.vanillaTokens_marks line').length,
+        texts: f.querySelectorAll('g.mark-text.role-mark text').length,
+        legend: [...f.querySelectorAll('g.role-legend-label text')].map((t) => t.textContent),
         width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
       })),
     );
     expect(plots).toHaveLength(2);
     for (const p of plots) {
       expect(p.svg).toBe(1);
-      expect(p.points).toBe(4);
-      expect(p.points).toBe(p.expected);
+      // Frontier points: exactly the non-dominated settings (named in each point's description).
+      expect(p.frontier).toHaveLength(FRONTIER.length);
+      for (const label of FRONTIER)
+        expect(p.frontier.filter((a) => a.includes(`setting: ${label};`))).toHaveLength(1);
+      expect(p.dominated).toBe(1);
+      expect(p.lines).toBe(2); // one line per family: lynx δ and deer
+      expect(p.vanillaRules).toBe(2);
+      expect(p.texts).toBe(0);
+      expect([...p.legend].sort()).toEqual(['deer', 'lynx δ']);
       expect(p.width).toBeGreaterThan(200);
     }
+    const calibration = await page.$$eval('figure.calibration g.calibration_marks path', (ps) => ps.length);
+    expect(calibration).toBe(6); // three LYNX levels × two temperatures
 
     const cues = await page.$$eval('#trace-view mark.cue', (ms) =>
       ms.map((m) => [m.textContent, m.className]),
@@ -179,6 +275,22 @@ describe.skipIf(!haveChromium)('report in headless Chromium', () => {
     await page.selectOption('#trace-select', '1');
     const classes = await page.$$eval('#trace-view mark.cue', (ms) => ms.map((m) => m.className));
     expect(classes).toEqual(['cue lab-0', 'cue lab-1', 'cue lab-1']);
+    expect(await page.textContent('#trace-view .question')).toBe('What is question q1?');
+
+    // Filters: premature exits (q1 at both temperatures), answers unlike vanilla's (also q2 at T 1).
+    const options = () => page.$$eval('#trace-select option', (os) => os.map((o) => o.textContent ?? ''));
+    await page.selectOption('#trace-filter', 'premature');
+    expect((await options()).map((o) => o.split(' · ')[2])).toEqual(['q1', 'q1']);
+    expect(await page.$$eval('#trace-view tr.premature', (t) => t.length)).toBe(1);
+    await page.selectOption('#trace-filter', 'disagree');
+    expect((await options()).map((o) => o.split(' · ').slice(2, 4).join(' '))).toEqual([
+      'q1 T=0.6',
+      'q1 T=1',
+      'q2 T=1',
+    ]);
+    expect(await page.textContent('#trace-count')).toBe('3 of 6 problem instances');
+    await page.selectOption('#trace-filter', 'all');
+    expect(await options()).toHaveLength(6);
 
     await page.selectOption('#trace-select', '0');
     const png = await page.screenshot({ fullPage: false });

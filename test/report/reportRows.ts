@@ -36,6 +36,7 @@ export function syntheticRow(o: {
   method: string;
   label: string;
   options?: Record<string, number>;
+  slice?: string;
   problemId: string;
   temperature: number;
   seed: number;
@@ -45,7 +46,11 @@ export function syntheticRow(o: {
   ms: number;
   p?: number[];
   labels?: boolean[];
+  /** Hostile thinking text (appended after the kept thinking). */
   hostile?: boolean;
+  /** The problem's gold answer (default 4); a wrong run answers 5. */
+  gold?: string;
+  dataset?: string;
 }): EvalRow {
   const cueExit = o.stop < WORDS.length;
   const met = ROW_CUES.filter((c) => c <= o.stop);
@@ -59,14 +64,15 @@ export function syntheticRow(o: {
     method: o.method,
     label: o.label,
     options: o.options ?? {},
-    dataset: 'toy',
+    dataset: o.dataset ?? 'toy',
+    slice: o.slice ?? 'test',
     problemId: o.problemId,
     temperature: o.temperature,
     seed: o.seed,
     sampleSeed: 99,
     correct: o.correct,
-    answer: o.hostile ? HOSTILE : '4',
-    gold: o.hostile ? HOSTILE : '4',
+    answer: o.correct ? (o.gold ?? '4') : '5',
+    gold: o.gold ?? '4',
     answerText: ' \\boxed{4}',
     thinkingText: o.hostile ? `${thinking}${HOSTILE}` : thinking,
     promptTokens: 10,
@@ -85,6 +91,7 @@ export function syntheticRow(o: {
       reason: cueExit ? 'cue-exit' : 'natural-end',
       position: o.stop,
       char: o.hostile ? thinking.length + HOSTILE.length : thinking.length,
+      ...(cueExit ? { cueEvent: met.length - 1 } : {}),
     },
     finish: 'eos',
     cueEvents: met.map((c, i) => ({
@@ -94,7 +101,7 @@ export function syntheticRow(o: {
       text: WORDS[c].trim(),
       exit: cueExit && c === o.stop,
       ...(o.p ? { p: o.p[i] } : {}),
-      ...(o.labels ? { details: { correct: o.labels[i], answer: o.hostile ? HOSTILE : '4' } } : {}),
+      ...(o.labels ? { details: { correct: o.labels[i], answer: o.labels[i] ? (o.gold ?? '4') : '5' } } : {}),
     })),
     trials: 0,
     chargedTrials: 0,
@@ -102,12 +109,22 @@ export function syntheticRow(o: {
   };
 }
 
-/** Rows of a small eval: 3 problems × 2 temperatures, label pass + 4 methods. */
-export function syntheticEval(): EvalRow[] {
+/** Labels of the synthetic eval's methods, in order. */
+export const SYNTHETIC_METHODS = ['vanilla', 'lynx:delta=0.1', 'lynx:delta=0.2', 'lynx:delta=0.3', 'deer'];
+
+/**
+ * Rows of a small eval: 3 problems × 2 temperatures, label pass + 5 methods. By construction:
+ * - lynx δ 0.2 stops later than δ 0.1 and is never more accurate: dominated; every other setting
+ *   is on its family's frontier;
+ * - q1's first cue (5) has a wrong forced exit, and lynx δ 0.3 exits there and is wrong: a
+ *   premature exit (and an answer unlike vanilla's) at both temperatures;
+ * - at T 1 vanilla is wrong on q2 where every method is right: answers unlike vanilla's, none premature.
+ */
+export function syntheticEval(opts: { slice?: string; dataset?: string } = {}): EvalRow[] {
   const rows: EvalRow[] = [];
   for (const temperature of [0.6, 1]) {
     for (let i = 0; i < 3; i++) {
-      const base = { problemId: `q${i}`, temperature, seed: 1 };
+      const base = { problemId: `q${i}`, temperature, seed: 1, gold: i === 0 ? HOSTILE : '4', ...opts };
       const hostile = i === 0;
       const labels = [i !== 1, true, true];
       rows.push(
@@ -129,36 +146,29 @@ export function syntheticEval(): EvalRow[] {
           method: 'vanilla',
           label: 'vanilla',
           stop: WORDS.length,
-          correct: true,
+          correct: !(temperature === 1 && i === 2),
           hostile,
           ms: 20,
         }),
       );
-      rows.push(
-        syntheticRow({
-          ...base,
-          method: 'lynx',
-          label: 'lynx:delta=0.1',
-          options: { delta: 0.1 },
-          stop: 9,
-          correct: true,
-          p: [0.3, 0.9],
-          hostile: false,
-          ms: 12,
-        }),
-      );
-      rows.push(
-        syntheticRow({
-          ...base,
-          method: 'lynx',
-          label: 'lynx:delta=0.3',
-          options: { delta: 0.3 },
-          stop: 5,
-          correct: i !== 1,
-          p: [0.3],
-          ms: 8,
-        }),
-      );
+      for (const [delta, stop, correct, p] of [
+        [0.1, 9, true, [0.3, 0.9]],
+        [0.2, 11, true, [0.3, 0.6, 0.9]],
+        [0.3, 5, i !== 1, [0.3]],
+      ] as const) {
+        rows.push(
+          syntheticRow({
+            ...base,
+            method: 'lynx',
+            label: `lynx:delta=${delta}`,
+            options: { delta },
+            stop,
+            correct,
+            p: [...p],
+            ms: 8 + stop,
+          }),
+        );
+      }
       rows.push(
         syntheticRow({ ...base, method: 'deer', label: 'deer', stop: 11, correct: true, probe: 6, ms: 15 }),
       );

@@ -170,7 +170,7 @@ export function defineCollect(cmd: Command): Command {
       .option('--split <name>', 'split of the data set (testbed: train or heldout)')
       .option(
         '--slice <slice>',
-        'math_train / testbed: LYNX probe-training slice "train", calibration slice "calib", "all"; testbed also "test" (the evaluation third)',
+        'math_train / testbed: LYNX probe-training slice "train", calibration slice "calib", "all"; testbed also "dev" and "test" (the evaluation third\'s halves)',
         parseSlice,
       )
       .option(

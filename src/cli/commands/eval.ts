@@ -8,9 +8,11 @@ import { DEFAULT_DELTA } from '../../conformal/riskLevel.ts';
 import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
-import { methodOptionsHelp, parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
+import { checkMethodOptions, methodOptionsHelp, parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
 import { type EvalResult, runEval } from '../../pipeline/eval/runEval.ts';
 import { DEFAULT_EVAL_SEEDS } from '../../pipeline/eval/seeds.ts';
+import { DEFAULT_TOLERANCE } from '../../pipeline/eval/tuning.ts';
+import { formatTuning } from '../../pipeline/eval/tuningTable.ts';
 import type { TestbedSlice } from '../../tasks/testbedTasks.ts';
 import {
   addEngineOptions,
@@ -45,6 +47,9 @@ export interface EvalCommandOptions extends EngineCommandOptions {
   topP: number;
   topK: number;
   labels: boolean;
+  tune: boolean;
+  /** Accuracy points (1 = one point). */
+  tolerance: number;
   reportTraces: number;
   out: string;
   progress: boolean;
@@ -76,6 +81,8 @@ export async function runEvalCommand(
   loaded?: Engine,
 ): Promise<EvalResult> {
   const methods = parseMethodSpecs(o.methods ?? defaultMethods(o.bundle !== undefined));
+  // Bad options are reported before a (possibly large) model is loaded.
+  for (const m of methods) checkMethodOptions(m);
   const datasets = listOf('datasets', o.datasets).map((task) => ({
     task,
     split: o.split,
@@ -113,6 +120,8 @@ export async function runEvalCommand(
       topP: o.topP,
       topK: o.topK,
       labels: o.labels,
+      tune: o.tune,
+      tolerance: o.tolerance / 100,
       parallel: o.parallel,
       out: o.out,
       dataDir: o.dataDir,
@@ -123,7 +132,7 @@ export async function runEvalCommand(
       },
     });
     progress.stop();
-    out(result.table);
+    out(result.table + formatTuning(result.summary));
     err(
       `[eval] ${result.written} runs written, ${result.skipped} already there${result.aborted ? ', stopped early' : ''}; ` +
         `${result.seconds.toFixed(1)}s\n[eval] ${result.paths.results}\n[eval] ${result.paths.summary}\n[eval] ${result.paths.report}\n`,
@@ -154,7 +163,7 @@ export function defineEval(cmd: Command): Command {
       .option('-b, --bundle <file>', 'LYNX bundle (*.lynx.json), needed by lynx methods')
       .option(
         '--methods <list>',
-        `methods: name or name:key=value,... (e.g. lynx:delta=0.1, deer:threshold=0.9, fixed-budget:budget=256; every method and option is listed below); label=... names one (default: ${defaultMethods(false)}; with --bundle ${defaultMethods(true)})`,
+        `methods: name or name:key=value,... (e.g. lynx:delta=[0.1,0.2], deer:threshold=0.8..0.99/4, fixed-budget:budget=50%; the syntax, every method and option are listed below) (default: ${defaultMethods(false)}; with --bundle ${defaultMethods(true)})`,
       )
       .option(
         '-t, --temperatures <list>',
@@ -176,10 +185,21 @@ export function defineEval(cmd: Command): Command {
       .option('--split <name>', 'split (default: the task default; testbed: heldout)')
       .option(
         '--slice <slice>',
-        'math_train / testbed slice: train, calib, test or all (default: all; testbed: test)',
+        'the slice reported on: train, calib, dev, test or all (default: testbed test; benchmarks all, with --tune test)',
         parseSlice,
       )
-      .addOption(dataSeedOption())
+      .option(
+        '--tune',
+        "choose each family's setting on the dev slice (fewest tokens within --tolerance of vanilla's accuracy) and report it on --slice: every method runs on both",
+        false,
+      )
+      .option(
+        '--tolerance <points>',
+        "accuracy points below vanilla's that a chosen setting may lose",
+        numberOption('tolerance', { min: 0, max: 99 }),
+        DEFAULT_TOLERANCE * 100,
+      )
+      .addOption(dataSeedOption("seed of testbed problem generation and of a benchmark's dev/test partition"))
       .option('--data-dir <dir>', 'folder holding <task>/<file>')
       .addOption(maxTokensOption('most thinking + answer tokens per run'))
       .addOption(exitMaxTokensOption())

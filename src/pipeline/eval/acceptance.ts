@@ -7,7 +7,9 @@
 
 import { ensure } from '../../errors.ts';
 import { percent } from '../format.ts';
+import { DEV_SLICE } from './evalPlan.ts';
 import type { EvalSummary, GroupSummary } from './summary.ts';
+import { isVanillaGroup } from './tuning.ts';
 
 /** Thresholds of the acceptance protocol. */
 export interface AcceptanceCriteria {
@@ -61,8 +63,11 @@ export function checkAcceptance(
   summaries: readonly EvalSummary[],
   criteria: AcceptanceCriteria = DEFAULT_ACCEPTANCE,
 ): AcceptanceReport {
-  const groups = summaries.flatMap((s) => s.groups).filter((g) => g.dataset === criteria.dataset);
-  const vanilla = new Map(groups.filter((g) => g.method === 'vanilla').map((g) => [g.temperature, g]));
+  // The claims are made on the reported problems, not on dev, where settings are chosen.
+  const groups = summaries
+    .flatMap((s) => s.groups)
+    .filter((g) => g.dataset === criteria.dataset && g.slice !== DEV_SLICE);
+  const vanilla = new Map(groups.filter(isVanillaGroup).map((g) => [g.temperature, g]));
   const rows: LynxCheckRow[] = [];
   for (const g of groups) {
     const delta = g.options.delta;

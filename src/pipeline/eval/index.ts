@@ -1,16 +1,20 @@
 /** `lynx-exit eval`: methods compared on the same problems and seeds, summary and report. */
+export { definitionsMarkdown, SUMMARY_COLUMNS, type SummaryColumn, TUNING_TERMS } from './columns.ts';
+export { DEV_SLICE, type EvalPart, planParts } from './evalPlan.ts';
 export { cueLabelPolicy } from './labelsPolicy.ts';
-export { type PolicyFactory, policyFactory } from './methodPolicies.ts';
+export { type PolicyFactory, policyFactory, specNeedsReference } from './methodPolicies.ts';
 export {
   canonicalMethodName,
   checkMethodOptions,
   checkUniqueLabels,
+  defaultFamily,
   type MethodSpec,
   methodLabel,
   methodOptionsHelp,
   type OptionValue,
   parseMethodSpecs,
 } from './methodSpec.ts';
+export { measureReferences, type ReferenceThinking } from './references.ts';
 export { ResultsStore } from './resultsStore.ts';
 export { EVAL_ROW_VERSION, type EvalRow, instanceKey, LABELS_ROW, type RowCueEvent, rowKey } from './row.ts';
 export {
@@ -33,3 +37,18 @@ export {
   summarizeEval,
 } from './summary.ts';
 export { extractedAnswer, thinkingCharEnds, traceToRow } from './traceRow.ts';
+export {
+  chooseSettings,
+  DEFAULT_TOLERANCE,
+  type FamilyChoice,
+  type LynxMargin,
+  lynxMargins,
+  type MarginVs,
+  type MethodRole,
+  methodRole,
+  paretoLabels,
+  pickSetting,
+  type SettingResult,
+  type TuningSetup,
+} from './tuning.ts';
+export { formatTuning, marginText } from './tuningTable.ts';

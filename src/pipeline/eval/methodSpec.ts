@@ -1,21 +1,34 @@
 /**
  * Method specs for eval: `name` or `name:key=value,key=value` (e.g. `lynx:delta=0.1`,
- * `deer:threshold=0.9,maxChecks=5`), several of them comma-separated in one list.
+ * `deer:threshold=0.9,maxChecks=5`), several comma-separated in one list; values may be JSON
+ * strings and sweeps (grammar: `specGrammar.ts`). Each expanded setting is one `MethodSpec` with a
+ * distinct label, and belongs to a family: the settings one frontier joins and one tuning picks from.
  */
 import { UserError, withContext } from '../../errors.ts';
 import { describeOptions, parsePolicyOptions } from '../../reason/policies/policyOptions.ts';
 import { POLICY_NAMES, POLICY_OPTION_SCHEMAS, type PolicyName } from '../../reason/policies/registry.ts';
+import {
+  DEFAULT_RANGE_STEPS,
+  formatValue,
+  type OptionValue,
+  type RawMethod,
+  scanMethods,
+} from './specGrammar.ts';
 
-/** A value a method option can take on the command line. */
-export type OptionValue = number | string | boolean;
+export type { OptionValue } from './specGrammar.ts';
 
-/** One method to evaluate: an exit policy name, its options, and the label rows and tables use. */
+/** One method to evaluate: an exit policy name, its options, its label and its family. */
 export interface MethodSpec {
   name: string;
   options: Record<string, OptionValue>;
-  /** Unique within a run; default: the spec as written (`lynx:delta=0.1`). */
+  /** Unique within a run; default: the setting as written (`lynx:delta=0.1`). */
   label: string;
+  /** The settings tuned and drawn together (default: `defaultFamily`). */
+  family: string;
 }
+
+/** Options every method takes that are not policy options. */
+const SPEC_KEYS = ['label', 'family'] as const;
 
 const ALIASES: Record<string, string> = {
   fixedBudget: 'fixed-budget',
@@ -33,64 +46,72 @@ export function canonicalMethodName(name: string): string {
   return key;
 }
 
-function parseValue(raw: string): OptionValue {
-  const v = raw.trim();
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  if (v !== '' && Number.isFinite(Number(v))) return Number(v);
-  return v;
-}
-
-/** The default label of a method: its name, then its options in the order given. */
+/** The default label of a method: its name, then its options in the order given (values re-readable). */
 export function methodLabel(name: string, options: Record<string, OptionValue>): string {
-  const parts = Object.entries(options).map(([k, v]) => `${k}=${v}`);
+  const parts = Object.entries(options).map(([k, v]) => `${k}=${formatValue(v)}`);
   return parts.length === 0 ? name : `${name}:${parts.join(',')}`;
 }
 
 /**
- * Parses a comma-separated list of method specs. A part with `=` but no `:` before it continues the
- * options of the method before it; any other part starts a new method. The option `label` names
- * the method (`lynx:delta=0.1,label=lynx-strict`).
+ * The family of a setting: its method, except that LYNX at a per-cue level δ and at a
+ * per-trajectory level α are two families (two calibrations, not two points of one curve).
+ */
+export function defaultFamily(name: string, options: Record<string, unknown>): string {
+  if (name === 'lynx') return options.alpha !== undefined ? 'lynx α' : 'lynx δ';
+  return name;
+}
+
+/** Every combination of the swept values, in the order written (the first option varies slowest). */
+function expand(raw: RawMethod): Array<{ options: Record<string, OptionValue>; swept: string[] }> {
+  let settings: Array<{ options: Record<string, OptionValue>; swept: string[] }> = [
+    { options: {}, swept: [] },
+  ];
+  for (const [key, value] of raw.options) {
+    if ((SPEC_KEYS as readonly string[]).includes(key)) continue;
+    const values = value.kind === 'one' ? [value.value] : value.values;
+    settings = settings.flatMap((s) =>
+      values.map((v) => ({
+        options: { ...s.options, [key]: v },
+        swept: value.kind === 'sweep' ? [...s.swept, `${key}=${formatValue(v)}`] : s.swept,
+      })),
+    );
+  }
+  return settings;
+}
+
+function specText(raw: RawMethod, key: (typeof SPEC_KEYS)[number]): string | undefined {
+  const entry = raw.options.find(([k]) => k === key);
+  if (!entry) return undefined;
+  if (entry[1].kind !== 'one') throw new UserError(`--methods: ${key} cannot be swept`);
+  const text = String(entry[1].value).trim();
+  if (text === '') throw new UserError(`--methods: empty ${key}`);
+  return text;
+}
+
+/**
+ * Parses a `--methods` list (see `specGrammar.ts`) and expands its sweeps: every setting is its
+ * own spec, labelled by its options (or `label`, then the swept values: `fast:threshold=0.9`).
  */
 export function parseMethodSpecs(text: string): MethodSpec[] {
-  const parts = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (parts.length === 0) throw new UserError(`--methods: no method given in "${text}"`);
-  const specs: { name: string; options: Record<string, OptionValue>; label?: string }[] = [];
-  const setOption = (spec: (typeof specs)[number], kv: string) => {
-    const eq = kv.indexOf('=');
-    const key = kv.slice(0, eq).trim();
-    const value = kv.slice(eq + 1);
-    if (key === '') throw new UserError(`--methods: option without a name in "${kv}"`);
-    if (key === 'label') spec.label = value.trim();
-    else spec.options[key] = parseValue(value);
-  };
-  for (const part of parts) {
-    const colon = part.indexOf(':');
-    const eq = part.indexOf('=');
-    if (eq >= 0 && (colon < 0 || colon > eq)) {
-      const last = specs.at(-1);
-      if (!last) throw new UserError(`--methods: "${part}" has no method before it (write name:${part})`);
-      setOption(last, part);
-      continue;
-    }
-    const name = canonicalMethodName((colon < 0 ? part : part.slice(0, colon)).trim());
-    const spec = { name, options: {} as Record<string, OptionValue> } as (typeof specs)[number];
-    specs.push(spec);
-    if (colon >= 0) {
-      const rest = part.slice(colon + 1);
-      if (!rest.includes('='))
-        throw new UserError(`--methods: expected key=value after "${name}:" in "${part}"`);
-      setOption(spec, rest);
+  const out: MethodSpec[] = [];
+  for (const raw of scanMethods(text)) {
+    const name = canonicalMethodName(raw.name);
+    const label = specText(raw, 'label');
+    const family = specText(raw, 'family');
+    for (const { options, swept } of expand(raw)) {
+      out.push({
+        name,
+        options,
+        label:
+          label === undefined
+            ? methodLabel(name, options)
+            : swept.length
+              ? `${label}:${swept.join(',')}`
+              : label,
+        family: family ?? defaultFamily(name, options),
+      });
     }
   }
-  const out = specs.map((s) => ({
-    name: s.name,
-    options: s.options,
-    label: s.label ?? methodLabel(s.name, s.options),
-  }));
   checkUniqueLabels(out);
   return out;
 }
@@ -108,7 +129,9 @@ export function checkUniqueLabels(methods: readonly MethodSpec[]): void {
  * Validates a spec's options against its policy's schema (unknown keys, types, ranges) and returns
  * them with the policy's defaults filled in. Errors name the method as written.
  */
-export function checkMethodOptions(spec: MethodSpec): Record<string, unknown> {
+export function checkMethodOptions(
+  spec: Pick<MethodSpec, 'name' | 'label' | 'options'>,
+): Record<string, unknown> {
   try {
     return parsePolicyOptions(spec.name, POLICY_OPTION_SCHEMAS[spec.name as PolicyName], spec.options);
   } catch (e) {
@@ -116,9 +139,22 @@ export function checkMethodOptions(spec: MethodSpec): Record<string, unknown> {
   }
 }
 
-/** Help text listing every method with its options, descriptions and defaults (from the schemas). */
+function formatDefault(value: unknown): string {
+  if (Array.isArray(value)) return value.join('|');
+  return typeof value === 'string' ? formatValue(value) : JSON.stringify(value);
+}
+
+/** Help text: the spec syntax, then every method with its options, descriptions and defaults (from the schemas). */
 export function methodOptionsHelp(): string {
-  const lines = ['Methods and their options (name:key=value,...; lists as a|b|c):'];
+  const lines = [
+    'Method specs: name:key=value,key=value,... and more methods after a comma.',
+    "  values: a number, true/false, a word list a|b|c, N% (a share of vanilla's mean thinking on the",
+    '  dev slice), or a JSON string for any text: trialSuffix="\\n**Final Answer**\\n\\\\boxed".',
+    `  sweeps: [a,b,c] runs each value; LO..HI/N runs N evenly spaced values (default ${DEFAULT_RANGE_STEPS}; 20%..80%/4 shares).`,
+    '  label=NAME names a setting; family=NAME groups settings for tuning and the frontier',
+    '  (default: the method; lynx δ and lynx α apart).',
+    'Methods and their options:',
+  ];
   for (const name of POLICY_NAMES) {
     const opts = describeOptions(POLICY_OPTION_SCHEMAS[name]);
     lines.push(`  ${name}${opts.length ? '' : ' (no options)'}`);
@@ -127,7 +163,7 @@ export function methodOptionsHelp(): string {
         ? ' (required)'
         : o.default === undefined
           ? ''
-          : ` (default: ${Array.isArray(o.default) ? o.default.join('|') : JSON.stringify(o.default)})`;
+          : ` (default: ${formatDefault(o.default)})`;
       lines.push(`    ${o.name}${def}: ${o.description}`);
     }
   }

@@ -85,5 +85,6 @@ function parseRow(text: string, path: string, line: number): EvalRow {
   if (typeof r !== 'object' || r === null || typeof r.label !== 'string' || typeof r.problemId !== 'string') {
     throw new UserError(`${path}:${line}: not an eval result row (no label / problemId)`);
   }
-  return r as EvalRow;
+  // Rows before version 2 did not name their slice; they match no plan of a newer eval.
+  return { ...r, slice: r.slice ?? 'all' } as EvalRow;
 }

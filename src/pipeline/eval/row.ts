@@ -8,8 +8,8 @@ import type {
 } from '../../reason/types.ts';
 import type { OptionValue } from './methodSpec.ts';
 
-/** Row format version (bumped on incompatible changes). */
-export const EVAL_ROW_VERSION = 1;
+/** Row format version (bumped on incompatible changes; 2: rows name their slice). */
+export const EVAL_ROW_VERSION = 2;
 
 /** The label of the cue-label pass rows (never a method label: it has a reserved prefix). */
 export const LABELS_ROW = '@labels';
@@ -31,6 +31,8 @@ export interface EvalRow {
   label: string;
   options: Record<string, OptionValue>;
   dataset: string;
+  /** Which problems of the data set: `dev` (tuning), `test` (reporting), another slice, or `all`. */
+  slice: string;
   problemId: string;
   temperature: number;
   /** The run's seed (as given) and the sampling seed derived from it (shared by every method). */
@@ -64,12 +66,14 @@ export interface EvalRow {
   timings: TraceTimings & { gradeMs: number };
 }
 
-/** The identity of a row: one (label, dataset, problem, temperature, seed). */
-export function rowKey(r: Pick<EvalRow, 'label' | 'dataset' | 'problemId' | 'temperature' | 'seed'>): string {
-  return JSON.stringify([r.label, r.dataset, r.problemId, r.temperature, r.seed]);
+type InstanceFields = 'dataset' | 'slice' | 'problemId' | 'temperature' | 'seed';
+
+/** The identity of a row: one (label, dataset, slice, problem, temperature, seed). */
+export function rowKey(r: Pick<EvalRow, 'label' | InstanceFields>): string {
+  return JSON.stringify([r.label, r.dataset, r.slice, r.problemId, r.temperature, r.seed]);
 }
 
 /** The identity of a problem instance (what methods are paired on). */
-export function instanceKey(r: Pick<EvalRow, 'dataset' | 'problemId' | 'temperature' | 'seed'>): string {
-  return JSON.stringify([r.dataset, r.problemId, r.temperature, r.seed]);
+export function instanceKey(r: Pick<EvalRow, InstanceFields>): string {
+  return JSON.stringify([r.dataset, r.slice, r.problemId, r.temperature, r.seed]);
 }

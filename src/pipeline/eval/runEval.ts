@@ -1,8 +1,10 @@
 /**
- * `runEval`: every method on every (dataset, problem, temperature, seed), with the same sampling
- * seed for all methods of an instance (they share the sampled prefix until one exits), graded and
- * appended to `results.jsonl`; then `summary.json` and `report.html`. Rerunning with the same
- * output folder skips the rows already there.
+ * `runEval`: every method on every (dataset, slice, problem, temperature, seed), with the same
+ * sampling seed for all methods of an instance (they share the sampled prefix until one exits),
+ * graded and appended to `results.jsonl`; then `summary.json` and `report.html`. Rerunning with the
+ * same output folder skips the rows already there. With `tune`, every method also runs on the dev
+ * slice, where each family's setting is chosen (`tuning.ts`). When a method sizes a token count as
+ * `N%` of the reference thinking, vanilla runs on dev first and its mean thinking is that reference.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,35 +17,23 @@ import { vanillaPolicy } from '../../reason/policies/simple.ts';
 import { DEFAULT_ANSWER_MAX_TOKENS, runReasoning } from '../../reason/runReasoning.ts';
 import { DEFAULT_SAMPLE } from '../../reason/sampling.ts';
 import type { ExitPolicy, PolicyDefaults } from '../../reason/types.ts';
-import { isTestbedTask, TESTBED_TASK_NAMES, type TestbedSlice } from '../../tasks/testbedTasks.ts';
-import { isTaskName, TASK_NAMES } from '../../tasks/types.ts';
 import { engineFingerprint, loadBundleFor } from '../fingerprint.ts';
 import { runOrdered } from '../orderedPool.ts';
-import { loadProblems, type WorkProblem } from '../problems.ts';
+import type { WorkProblem } from '../problems.ts';
 import { renderReport } from '../report/renderReport.ts';
+import { DEV_SLICE, type EvalDataset, type EvalPart, planParts } from './evalPlan.ts';
 import { cueLabelPolicy } from './labelsPolicy.ts';
-import { policyFactory } from './methodPolicies.ts';
+import { type PolicyFactory, policyFactory, specNeedsReference } from './methodPolicies.ts';
 import { checkMethodOptions, checkUniqueLabels, type MethodSpec } from './methodSpec.ts';
+import { measureReferences, referenceKey } from './references.ts';
 import { ResultsStore } from './resultsStore.ts';
 import { type EvalRow, LABELS_ROW, rowKey } from './row.ts';
 import { evalSampleSeed } from './seeds.ts';
-import { type EvalSummary, formatSummaryTable, summarizeEval } from './summary.ts';
+import { type EvalContext, type EvalSummary, formatSummaryTable, summarizeEval } from './summary.ts';
 import { traceToRow } from './traceRow.ts';
+import { DEFAULT_TOLERANCE, isVanillaGroup } from './tuning.ts';
 
-/** One data set to evaluate on. */
-export interface EvalDataset {
-  /** A task the registry knows (gsm8k, math500, ..., testbed, testbed-arith, ...) or `arith` for `testbed-arith`. */
-  task: string;
-  /** Default: the task's default split; testbed tasks: `heldout` (the testbed model trains on `train`). */
-  split?: string;
-  /** Default for testbed tasks: `test`, the third no shipped bundle was fitted or calibrated on. */
-  slice?: TestbedSlice | 'all';
-  limit?: number;
-  /** Testbed generation / slice seed (default 42). */
-  dataSeed?: number;
-  /** Use these problems instead of loading the task (programmatic use, tests). */
-  problems?: readonly WorkProblem[];
-}
+export { type EvalDataset, resolveDatasetName } from './evalPlan.ts';
 
 /** Options of `runEval`. */
 export interface EvalOptions {
@@ -67,6 +57,13 @@ export interface EvalOptions {
    * many sessions.
    */
   parallel?: number;
+  /**
+   * Choose each family's setting on the dev slice and report it on each data set's slice (default
+   * `test`): every method runs on both. Default false (the choices are then in-sample, and say so).
+   */
+  tune?: boolean;
+  /** The selection rule's accuracy tolerance below vanilla (a fraction; default 0.01 = 1 point). */
+  tolerance?: number;
   /** Run the cue-label pass (needed for the premature-exit rate and the trace viewer's labels). Default true. */
   labels?: boolean;
   /** Output folder: results.jsonl, summary.json, report.html, meta.json. */
@@ -86,6 +83,7 @@ export interface EvalProgress {
   skipped: boolean;
   label: string;
   dataset: string;
+  slice: string;
   problemId: string;
   written: number;
 }
@@ -104,40 +102,15 @@ export interface EvalResult {
   seconds: number;
 }
 
-/** Resolves a data set name: registry names as they are; `arith` → `testbed-arith` when only that exists. */
-export function resolveDatasetName(task: string): string {
-  if (!isTestbedTask(task) && isTestbedTask(`testbed-${task}`)) return `testbed-${task}`;
-  return task;
-}
-
-function loadDataset(d: EvalDataset, dataDir?: string): { name: string; problems: readonly WorkProblem[] } {
-  const name = resolveDatasetName(d.task);
-  if (d.problems) return { name, problems: d.problems };
-  if (!isTaskName(name) && !isTestbedTask(name)) {
-    throw new UserError(
-      `unknown dataset "${d.task}"; known: ${[...TASK_NAMES, ...TESTBED_TASK_NAMES].join(', ')} (arith, word, order = testbed-*)`,
-    );
-  }
-  const testbed = isTestbedTask(name);
-  const split = d.split ?? (testbed ? 'heldout' : undefined);
-  const slice = d.slice ?? (testbed ? 'test' : undefined);
-  const problems = loadProblems({
-    dataset: name,
-    split,
-    slice,
-    limit: d.limit,
-    dataSeed: d.dataSeed,
-    dataDir,
-  });
-  if (problems.length === 0) throw new UserError(`no problems selected from ${name}`);
-  return { name, problems };
-}
-
 function checkOptions(o: EvalOptions): void {
   if (o.methods.length === 0) throw new UserError('eval: no methods given');
   if (o.datasets.length === 0) throw new UserError('eval: no datasets given');
   if (o.temperatures.length === 0) throw new UserError('eval: no temperatures given');
   if (o.seeds.length === 0) throw new UserError('eval: no seeds given');
+  if (o.tolerance !== undefined && !(o.tolerance >= 0 && o.tolerance < 1))
+    throw new UserError(`tolerance must be in [0, 1) (a fraction of accuracy), got ${o.tolerance}`);
+  if (o.tune && !o.methods.some(isVanillaSpec))
+    throw new UserError('--tune compares every setting with vanilla on dev: list vanilla among the methods');
   for (const t of o.temperatures)
     if (!(t >= 0 && Number.isFinite(t))) throw new UserError(`temperature must be >= 0, got ${t}`);
   for (const s of o.seeds)
@@ -197,26 +170,112 @@ async function warmUp(engine: Engine, problem: WorkProblem): Promise<void> {
   });
 }
 
+/** True for plain vanilla (no options): the reference every saving is measured against. */
+export function isVanillaSpec(m: Pick<MethodSpec, 'name' | 'options'>): boolean {
+  return isVanillaGroup({ method: m.name, options: m.options });
+}
+
+const REFERENCE_VANILLA: MethodSpec = { name: 'vanilla', options: {}, label: 'vanilla', family: 'vanilla' };
+
 /** One method's run of an instance, as the plan lists it. */
 interface PlannedRun {
   label: string;
   method: string;
   options: MethodSpec['options'];
   kind: EvalRow['kind'];
-  policy: () => ExitPolicy;
+  policy: (reference: number | undefined) => ExitPolicy;
+}
+
+/** One run to do. */
+interface Job {
+  part: EvalPart;
+  problem: WorkProblem;
+  temperature: number;
+  seed: number;
+  sampleSeed: number;
+  run: PlannedRun;
+  key: string;
+}
+
+/**
+ * Every run of the eval in plan order: per (part, temperature, seed, problem), the label pass, then
+ * the methods in an order shuffled under the instance seed (a reference part runs vanilla alone).
+ */
+function planJobs(
+  parts: readonly EvalPart[],
+  o: Pick<EvalOptions, 'temperatures' | 'seeds' | 'methods'>,
+  using: {
+    /** `o.methods`, plus vanilla for the reference pass when it is not listed. */
+    methods: readonly MethodSpec[];
+    makers: readonly PolicyFactory[];
+    labels?: (problem: WorkProblem) => ExitPolicy;
+  },
+): Job[] {
+  const { methods, makers, labels } = using;
+  const jobs: Job[] = [];
+  for (const part of parts)
+    for (const temperature of o.temperatures)
+      for (const seed of o.seeds)
+        for (const problem of part.problems) {
+          const sampleSeed = evalSampleSeed(seed, part.dataset, problem.id);
+          const runs: PlannedRun[] = [];
+          if (labels && part.runs === 'all')
+            runs.push({
+              label: LABELS_ROW,
+              method: 'labels',
+              options: {},
+              kind: 'labels',
+              policy: () => labels(problem),
+            });
+          // Methods run in an order shuffled per instance under its seed, so no method is always the
+          // first (cold caches) or the last (a warmed-up machine) on a problem.
+          const order =
+            part.runs === 'all'
+              ? methodOrder(o.methods.length, sampleSeed)
+              : [methods.findIndex(isVanillaSpec)];
+          for (const i of order) {
+            const m = methods[i];
+            runs.push({
+              label: m.label,
+              method: m.name,
+              options: m.options,
+              kind: 'run',
+              policy: (reference) => makers[i](problem, reference),
+            });
+          }
+          for (const run of runs) {
+            const key = rowKey({
+              label: run.label,
+              dataset: part.dataset,
+              slice: part.slice,
+              problemId: problem.id,
+              temperature,
+              seed,
+            });
+            jobs.push({ part, problem, temperature, seed, sampleSeed, run, key });
+          }
+        }
+  return jobs;
 }
 
 /** Runs an eval (see the module comment). */
 export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const started = performance.now();
   checkOptions(o);
-  const datasets = o.datasets.map((d) => loadDataset(d, o.dataDir));
-  const names = datasets.map((d) => d.name);
-  if (new Set(names).size !== names.length)
-    throw new UserError(`eval: a dataset is listed twice (${names.join(', ')})`);
   const engine = o.engine;
   const bundle = typeof o.bundle === 'string' ? await loadBundleFor(o.bundle, engine) : o.bundle;
   const factories = o.methods.map((m) => policyFactory(m, bundle));
+  const needsReference = o.methods.some(specNeedsReference);
+  const tune = o.tune ?? false;
+  const parts = o.datasets.flatMap((d) => planParts(d, { tune, needsReference, dataDir: o.dataDir }));
+  const names = [...new Set(parts.map((p) => p.dataset))];
+  if (names.length !== o.datasets.length)
+    throw new UserError(`eval: a dataset is listed twice (${o.datasets.map((d) => d.task).join(', ')})`);
+  // The reference pass needs vanilla on dev; it runs there even when not listed.
+  const vanillaIndex = o.methods.findIndex(isVanillaSpec);
+  const methods = vanillaIndex < 0 && needsReference ? [...o.methods, REFERENCE_VANILLA] : o.methods;
+  const makers = methods === o.methods ? factories : [...factories, policyFactory(REFERENCE_VANILLA, bundle)];
+  const vanillaLabel = methods.find(isVanillaSpec)?.label;
   mkdirSync(o.out, { recursive: true });
   const paths = {
     results: path.join(o.out, 'results.jsonl'),
@@ -236,138 +295,128 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       }
     : undefined;
   const withLabels = o.labels ?? true;
-  const perInstance = o.methods.length + (withLabels ? 1 : 0);
-  const total =
-    datasets.reduce((n, d) => n + d.problems.length, 0) *
-    o.temperatures.length *
-    o.seeds.length *
-    perInstance;
+  const jobs = planJobs(parts, o, {
+    methods,
+    makers,
+    labels: withLabels ? (p) => cueLabelPolicy(p.kind, p.gold, labelDefaults) : undefined,
+  });
+  const planKeys = new Set(jobs.map((j) => j.key));
+  // Vanilla on dev first when references are needed: the other runs are sized from it.
+  const isReferenceJob = (j: Job) =>
+    needsReference && j.part.slice === DEV_SLICE && j.run.label === vanillaLabel;
+  const phases = needsReference
+    ? [jobs.filter(isReferenceJob), jobs.filter((j) => !isReferenceJob(j))]
+    : [jobs];
   let done = 0;
   let written = 0;
   let skipped = 0;
   let aborted = false;
-  const planKeys = new Set<string>();
-  interface Job {
-    d: (typeof datasets)[number];
-    problem: WorkProblem;
-    temperature: number;
-    seed: number;
-    sampleSeed: number;
-    run: PlannedRun;
-    key: string;
-  }
-  const jobs: Job[] = [];
-  for (const d of datasets)
-    for (const temperature of o.temperatures)
-      for (const seed of o.seeds)
-        for (const problem of d.problems) {
-          const sampleSeed = evalSampleSeed(seed, d.name, problem.id);
-          const runs: PlannedRun[] = [];
-          if (withLabels) {
-            runs.push({
-              label: LABELS_ROW,
-              method: 'labels',
-              options: {},
-              kind: 'labels',
-              policy: () => cueLabelPolicy(problem.kind, problem.gold, labelDefaults),
-            });
-          }
-          // Methods run in an order shuffled per instance under its seed, so no method is always the
-          // first (cold caches) or the last (a warmed-up machine) on a problem.
-          for (const i of methodOrder(o.methods.length, sampleSeed)) {
-            const m = o.methods[i];
-            runs.push({
-              label: m.label,
-              method: m.name,
-              options: m.options,
-              kind: 'run',
-              policy: () => factories[i](problem),
-            });
-          }
-          for (const run of runs) {
-            const key = rowKey({
-              label: run.label,
-              dataset: d.name,
-              problemId: problem.id,
-              temperature,
-              seed,
-            });
-            planKeys.add(key);
-            jobs.push({ d, problem, temperature, seed, sampleSeed, run, key });
-          }
-        }
+  let references = new Map<string, number>();
   try {
     // One short untimed generation first, so the first timed run does not pay for cold caches.
     if (jobs.some((j) => !store.has(j.key))) await warmUp(engine, jobs[0].problem);
-    // Runs go side by side (--parallel) and are written in plan order: the same file as a serial run.
-    await runOrdered(jobs, {
-      parallel: o.parallel ?? 1,
-      stop: () => aborted || (o.signal?.aborted ?? false),
-      run: async (job) => {
-        if (store.has(job.key)) return null;
-        return runReasoning(engine, engine.formatChat(job.problem.messages), job.run.policy(), {
-          sample: {
-            temperature: job.temperature,
-            topP: o.topP ?? DEFAULT_SAMPLE.topP,
-            topK: o.topK ?? 0,
-            seed: job.sampleSeed,
-          },
-          maxTokens: o.maxTokens,
-          answerMaxTokens: o.answerMaxTokens ?? DEFAULT_ANSWER_MAX_TOKENS,
-          signal: o.signal,
-        });
-      },
-      onResult: (job, trace) => {
-        // A run cut short by the signal is not a result; it (and every later one) is redone next time.
-        if (aborted || (trace && (trace.exit.reason === 'aborted' || trace.finish === 'aborted'))) {
-          aborted = true;
-          return;
-        }
-        done++;
-        if (trace) {
-          store.append(
-            traceToRow(engine, trace, {
-              kind: job.run.kind,
-              method: job.run.method,
-              label: job.run.label,
-              options: job.run.options,
-              dataset: job.d.name,
-              problem: job.problem,
+    for (const phase of phases) {
+      if (aborted || o.signal?.aborted) break;
+      if (phase !== phases[0] && vanillaLabel)
+        references = new Map(
+          measureReferences(store.rows, vanillaLabel).map((r) => [
+            referenceKey(r.dataset, r.temperature),
+            r.thinkingTokens,
+          ]),
+        );
+      // Runs go side by side (--parallel) and are written in plan order: the same file as a serial run.
+      await runOrdered(phase, {
+        parallel: o.parallel ?? 1,
+        stop: () => aborted || (o.signal?.aborted ?? false),
+        run: async (job) => {
+          if (store.has(job.key)) return null;
+          const reference = references.get(referenceKey(job.part.dataset, job.temperature));
+          return runReasoning(engine, engine.formatChat(job.problem.messages), job.run.policy(reference), {
+            sample: {
               temperature: job.temperature,
-              seed: job.seed,
-              sampleSeed: job.sampleSeed,
-            }),
-          );
-          written++;
-        } else skipped++;
-        o.onProgress?.({
-          done,
-          total,
-          skipped: trace === null,
-          label: job.run.label,
-          dataset: job.d.name,
-          problemId: job.problem.id,
-          written,
-        });
-      },
-    });
+              topP: o.topP ?? DEFAULT_SAMPLE.topP,
+              topK: o.topK ?? 0,
+              seed: job.sampleSeed,
+            },
+            maxTokens: o.maxTokens,
+            answerMaxTokens: o.answerMaxTokens ?? DEFAULT_ANSWER_MAX_TOKENS,
+            // Every method that force-exits answers after the bundle's exit cue, as LYNX does.
+            ...(bundle?.data.exitCue ? { exitCue: bundle.data.exitCue } : {}),
+            signal: o.signal,
+          });
+        },
+        onResult: (job, trace) => {
+          // A run cut short by the signal is not a result; it (and every later one) is redone next time.
+          if (aborted || (trace && (trace.exit.reason === 'aborted' || trace.finish === 'aborted'))) {
+            aborted = true;
+            return;
+          }
+          done++;
+          if (trace) {
+            store.append(
+              traceToRow(engine, trace, {
+                kind: job.run.kind,
+                method: job.run.method,
+                label: job.run.label,
+                options: job.run.options,
+                dataset: job.part.dataset,
+                slice: job.part.slice,
+                problem: job.problem,
+                temperature: job.temperature,
+                seed: job.seed,
+                sampleSeed: job.sampleSeed,
+              }),
+            );
+            written++;
+          } else skipped++;
+          o.onProgress?.({
+            done,
+            total: jobs.length,
+            skipped: trace === null,
+            label: job.run.label,
+            dataset: job.part.dataset,
+            slice: job.part.slice,
+            problemId: job.problem.id,
+            written,
+          });
+        },
+      });
+    }
     if (o.signal?.aborted) aborted = true;
   } finally {
     store.close();
   }
   const rows = store.rows.filter((r) => planKeys.has(rowKey(r)));
-  const context = {
+  const reportSlices = [
+    ...new Set(parts.filter((p) => p.runs === 'all' && !(tune && p.slice === DEV_SLICE)).map((p) => p.slice)),
+  ];
+  const context: EvalContext = {
     model: engine.info.modelId,
     engine: engine.info.name,
     datasets: names,
-    methods: o.methods.map((m) => m.label),
+    methods: methods.map((m) => m.label),
+    families: Object.fromEntries(methods.map((m) => [m.label, m.family])),
     temperatures: o.temperatures,
     seeds: o.seeds,
     maxTokens: o.maxTokens,
+    tuning: {
+      on: tune ? DEV_SLICE : null,
+      reportedOn: reportSlices,
+      tolerance: o.tolerance ?? DEFAULT_TOLERANCE,
+    },
   };
-  const summary = summarizeEval(rows, context);
+  const summary = summarizeEval(rows, context, vanillaLabel ? measureReferences(rows, vanillaLabel) : []);
   writeFileSync(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileSync(paths.report, await renderReport(summary, rows, { maxTraces: o.reportTraces ?? 200 }));
+  const questions = new Map(
+    parts.flatMap((p) => p.problems.map((q) => [`${p.dataset}\u0000${q.id}`, questionOf(q)] as const)),
+  );
+  writeFileSync(
+    paths.report,
+    await renderReport(summary, rows, {
+      maxTraces: o.reportTraces ?? 200,
+      question: (dataset, id) => questions.get(`${dataset}\u0000${id}`),
+    }),
+  );
   return {
     paths,
     rows,
@@ -379,4 +428,12 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     aborted,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The text of a problem's user message (what the report's trace viewer shows). */
+function questionOf(p: WorkProblem): string {
+  return p.messages
+    .filter((m) => m.role === 'user')
+    .map((m) => m.content)
+    .join('\n\n');
 }

@@ -1,80 +1,29 @@
 /**
- * The eval summary: per (method, dataset, temperature), pooled over seeds and problems. Metric
- * definitions are written into `summary.json` (`definitions`) so the file explains itself.
+ * The eval summary: per (method, dataset, slice, temperature), pooled over seeds and problems, with
+ * each family's frontier, the tuned choices and LYNX's margins (`tuning.ts`). Metric definitions
+ * are written into `summary.json` (`definitions`, from `columns.ts`) so the file explains itself.
  */
 
-import { fixed, percent } from '../format.ts';
-import type { OptionValue } from './methodSpec.ts';
+import { clusteredRatio } from '../audit.ts';
+import { METRIC_DEFINITIONS, SUMMARY_COLUMNS, TUNING_TERMS } from './columns.ts';
+import type { GroupSummary } from './groupSummary.ts';
+import { defaultFamily } from './methodSpec.ts';
+import type { ReferenceThinking } from './references.ts';
 import { type EvalRow, instanceKey } from './row.ts';
 import { mean, median, sum, wilsonInterval } from './stats.ts';
+import {
+  chooseSettings,
+  DEFAULT_TOLERANCE,
+  type FamilyChoice,
+  isVanillaGroup,
+  type LynxMargin,
+  lynxMargins,
+  markPareto,
+  type TuningSetup,
+} from './tuning.ts';
 
-/** What each summary field means (copied into summary.json). */
-export const METRIC_DEFINITIONS = {
-  accuracy:
-    'fraction of runs whose answer grades correct, pooled over seeds and problems; ci95 is the Wilson score interval',
-  tokens:
-    "means per run: decoded = every token the method decoded and pays for (thinking incl. a rolled-back cue token, trial/probe answers, answer), i.e. total minus the oracle's uncharged look-ahead; total = every decoded token; used = LYNX accounting (kept thinking + exit cue + answer); charged = used + charged probe tokens",
-  wallMs:
-    'wall-clock per run (ms) of the reasoning loop: decoding, probe scoring and trials (grading excluded)',
-  savingsVsVanilla:
-    'paired on the instances (dataset, problem, temperature, seed) both this method and vanilla ran: tokens = 1 - sum(method decoded)/sum(vanilla decoded); usedTokens likewise with used tokens; wallClock = 1 - sum(method ms)/sum(vanilla ms); accuracyDelta = method accuracy - vanilla accuracy on those instances',
-  exits:
-    'early = fraction of runs a policy ended early (cue-exit or probe-exit); reasons counts every exit reason',
-  premature:
-    "labels come from the cue-label pass (a non-exiting rollout with LYNX's greedy forced exit at every cue, same sampling seed, so the same prefix); a cue is label 0 if that forced exit is wrong. rate = P(exit at a cue | label 0) = exits the method took at label-0 cues / label-0 cues the method met (the per-event quantity LYNX's delta bounds); wrongExitRate = fraction of runs whose exit cue has label 0",
-} as const;
-
-/** Accuracy of one seed. */
-export interface SeedAccuracy {
-  seed: number;
-  n: number;
-  accuracy: number;
-}
-
-/** One (method, dataset, temperature) cell. */
-export interface GroupSummary {
-  method: string;
-  label: string;
-  options: Record<string, OptionValue>;
-  dataset: string;
-  temperature: number;
-  n: number;
-  correct: number;
-  accuracy: number;
-  ci95: [number, number];
-  bySeed: SeedAccuracy[];
-  tokens: {
-    decoded: number;
-    total: number;
-    used: number;
-    charged: number;
-    thinking: number;
-    probe: number;
-    answer: number;
-  };
-  wallMs: { mean: number; p50: number };
-  exits: { early: number; reasons: Record<string, number> };
-  savingsVsVanilla: null | {
-    pairs: number;
-    tokens: number;
-    usedTokens: number;
-    wallClock: number;
-    accuracyDelta: number;
-  };
-  premature: {
-    /** Runs whose instance has a label row. */
-    labelledRuns: number;
-    /** Label-0 cues met, exits taken at them, and the rate (null when no label-0 cue was met). */
-    wrongCues: number;
-    exitsAtWrongCues: number;
-    rate: number | null;
-    /** Runs that exited at a label-0 cue, as a fraction of labelled runs (null if none). */
-    wrongExitRuns: number;
-    wrongExitRate: number | null;
-    /** Cue events without a label (the label pass did not meet a cue at that position). */
-    unlabelledCues: number;
-  };
-}
+export { METRIC_DEFINITIONS } from './columns.ts';
+export type { GroupSummary, SeedAccuracy } from './groupSummary.ts';
 
 /** What the eval was. */
 export interface EvalContext {
@@ -82,17 +31,27 @@ export interface EvalContext {
   engine: string;
   datasets: string[];
   methods: string[];
+  /** Family of each method label (default: `defaultFamily` of the rows' method and options). */
+  families?: Record<string, string>;
   temperatures: number[];
   seeds: number[];
   maxTokens: number;
+  /** Where choices are made and reported (default: in-sample on every slice, 1 point tolerance). */
+  tuning?: TuningSetup;
 }
 
 /** The whole summary. */
 export interface EvalSummary {
   createdAt: string;
   context: EvalContext;
-  definitions: typeof METRIC_DEFINITIONS;
+  definitions: Record<string, string>;
   groups: GroupSummary[];
+  /** Vanilla's mean thinking on dev: what `N%` token counts were shares of. */
+  references: ReferenceThinking[];
+  /** Each family's setting, chosen on `chosenOn` and reported on `evaluatedOn`. */
+  choices: FamilyChoice[];
+  /** LYNX against the best control and the best peer, from the choices. */
+  margins: LynxMargin[];
 }
 
 const EARLY = new Set(['cue-exit', 'probe-exit']);
@@ -147,10 +106,15 @@ function premature(
   let exitsAtWrongCues = 0;
   let wrongExitRuns = 0;
   let unlabelledCues = 0;
+  // Per problem (over seeds): [exits at label-0 cues, label-0 cues, wrong-exit runs, labelled runs].
+  const clusters = new Map<string, [number, number, number, number]>();
   for (const r of runs) {
     const lab = labels.get(instanceKey(r));
     if (!lab) continue;
     labelledRuns++;
+    const c = clusters.get(r.problemId) ?? [0, 0, 0, 0];
+    clusters.set(r.problemId, c);
+    c[3]++;
     for (const e of r.cueEvents) {
       const label = lab.get(e.position);
       if (label === undefined) {
@@ -159,39 +123,55 @@ function premature(
       }
       if (label) continue;
       wrongCues++;
+      c[1]++;
       if (e.exit) {
         exitsAtWrongCues++;
         wrongExitRuns++;
+        c[0]++;
+        c[2]++;
       }
     }
   }
+  const ci = (a: number, b: number): [number, number] | null => {
+    const est = clusteredRatio([...clusters.values()].map((c) => ({ a: c[a], b: c[b] })));
+    return Number.isFinite(est.value) ? est.ci95 : null;
+  };
   return {
     labelledRuns,
     wrongCues,
     exitsAtWrongCues,
     rate: wrongCues > 0 ? exitsAtWrongCues / wrongCues : null,
+    rateCi95: wrongCues > 0 ? ci(0, 1) : null,
     wrongExitRuns,
     wrongExitRate: labelledRuns > 0 ? wrongExitRuns / labelledRuns : null,
+    wrongExitCi95: labelledRuns > 0 ? ci(2, 3) : null,
     unlabelledCues,
   };
 }
 
-/** Summarizes result rows (run rows and label rows of one eval). Groups follow `context.methods` order. */
-export function summarizeEval(rows: readonly EvalRow[], context: EvalContext): EvalSummary {
+/**
+ * Summarizes result rows (run rows and label rows of one eval): the groups (in `context.methods`
+ * order), each family's frontier, the choices and LYNX's margins.
+ */
+export function summarizeEval(
+  rows: readonly EvalRow[],
+  context: EvalContext,
+  references: ReferenceThinking[] = [],
+): EvalSummary {
   const labels = labelIndex(rows);
   const groups = new Map<string, EvalRow[]>();
   for (const r of rows) {
     if (r.kind !== 'run') continue;
-    const key = JSON.stringify([r.label, r.dataset, r.temperature]);
+    const key = JSON.stringify([r.label, r.dataset, r.slice, r.temperature]);
     let list = groups.get(key);
     if (!list) groups.set(key, (list = []));
     list.push(r);
   }
-  // Vanilla's rows per (dataset, temperature), by instance.
+  // Vanilla's rows per (dataset, slice, temperature), by instance.
   const vanillaBy = new Map<string, Map<string, EvalRow>>();
   for (const r of rows) {
-    if (r.kind !== 'run' || r.method !== 'vanilla' || Object.keys(r.options).length > 0) continue;
-    const k = JSON.stringify([r.dataset, r.temperature]);
+    if (r.kind !== 'run' || !isVanillaGroup(r)) continue;
+    const k = JSON.stringify([r.dataset, r.slice, r.temperature]);
     let m = vanillaBy.get(k);
     if (!m) vanillaBy.set(k, (m = new Map()));
     m.set(instanceKey(r), r);
@@ -207,12 +187,14 @@ export function summarizeEval(rows: readonly EvalRow[], context: EvalContext): E
     const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
     const reasons: Record<string, number> = {};
     for (const r of runs) reasons[r.exit.reason] = (reasons[r.exit.reason] ?? 0) + 1;
-    const isVanilla = first.method === 'vanilla' && Object.keys(first.options).length === 0;
+    const isVanilla = isVanillaGroup(first);
     out.push({
       method: first.method,
       label: first.label,
+      family: context.families?.[first.label] ?? defaultFamily(first.method, first.options),
       options: first.options,
       dataset: first.dataset,
+      slice: first.slice,
       temperature: first.temperature,
       n: runs.length,
       correct,
@@ -238,65 +220,66 @@ export function summarizeEval(rows: readonly EvalRow[], context: EvalContext): E
       exits: { early: runs.filter((r) => EARLY.has(r.exit.reason)).length / runs.length, reasons },
       savingsVsVanilla: savings(
         runs,
-        isVanilla ? undefined : vanillaBy.get(JSON.stringify([first.dataset, first.temperature])),
+        isVanilla
+          ? undefined
+          : vanillaBy.get(JSON.stringify([first.dataset, first.slice, first.temperature])),
       ),
       premature: premature(runs, labels),
+      pareto: false,
     });
   }
+  // Dev (where settings are chosen) before the slices reported on.
+  const sliceOrder = (s: string) => (s === 'dev' ? 0 : 1);
   out.sort(
     (a, b) =>
       context.datasets.indexOf(a.dataset) - context.datasets.indexOf(b.dataset) ||
+      sliceOrder(a.slice) - sliceOrder(b.slice) ||
+      a.slice.localeCompare(b.slice) ||
       a.temperature - b.temperature ||
       order(a.label) - order(b.label) ||
       a.label.localeCompare(b.label),
   );
-  return { createdAt: new Date().toISOString(), context, definitions: METRIC_DEFINITIONS, groups: out };
+  markPareto(out);
+  const tuning = context.tuning ?? {
+    on: null,
+    reportedOn: [...new Set(out.map((g) => g.slice))],
+    tolerance: DEFAULT_TOLERANCE,
+  };
+  const choices = chooseSettings(out, tuning);
+  return {
+    createdAt: new Date().toISOString(),
+    context,
+    definitions: { ...METRIC_DEFINITIONS },
+    groups: out,
+    references,
+    choices,
+    margins: lynxMargins(out, choices),
+  };
 }
 
-const pct = (x: number | null | undefined, digits = 1) => percent(x, '-', digits);
-const num = (x: number, digits = 1) => fixed(x, '-', digits);
-
-/** The summary as an aligned plain-text table (one line per group). */
-export function formatSummaryTable(s: EvalSummary): string {
-  const head = [
-    'method',
-    'dataset',
-    'T',
-    'n',
-    'accuracy [95% CI]',
-    'tokens',
-    'used',
-    'save tok',
-    'save time',
-    'early exits',
-    'premature',
-    'ms mean',
-    'ms p50',
-  ];
-  const body = s.groups.map((g) => [
-    g.label,
-    g.dataset,
-    String(g.temperature),
-    String(g.n),
-    `${pct(g.accuracy)} [${pct(g.ci95[0])}, ${pct(g.ci95[1])}]`,
-    num(g.tokens.decoded),
-    num(g.tokens.used),
-    pct(g.savingsVsVanilla?.tokens),
-    pct(g.savingsVsVanilla?.wallClock),
-    pct(g.exits.early),
-    g.premature.rate === null
-      ? '-'
-      : `${pct(g.premature.rate)} (${g.premature.exitsAtWrongCues}/${g.premature.wrongCues})`,
-    num(g.wallMs.mean, 0),
-    num(g.wallMs.p50, 0),
-  ]);
+/** Aligned plain-text table of `cells` under `head`; columns in `left` are left-aligned. */
+export function alignTable(
+  head: readonly string[],
+  body: readonly string[][],
+  left: ReadonlySet<number>,
+): string {
   const rows = [head, ...body];
   const widths = head.map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-  const left = new Set([0, 1]);
-  const line = (r: string[]) =>
+  const line = (r: readonly string[]) =>
     r
       .map((c, j) => (left.has(j) ? c.padEnd(widths[j]) : c.padStart(widths[j])))
       .join('  ')
       .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n') + '\n';
+}
+
+/** The summary as an aligned plain-text table (one line per group; the columns of `columns.ts`). */
+export function formatSummaryTable(s: EvalSummary): string {
+  const cols = SUMMARY_COLUMNS;
+  const left = new Set(cols.flatMap((c, j) => (c.align === 'left' ? [j] : [])));
+  return alignTable(
+    cols.map((c) => c.name),
+    s.groups.map((g) => cols.map((c) => c.cell(g, '-'))),
+    left,
+  );
 }

@@ -43,6 +43,7 @@ export interface RowContext {
   label: string;
   options: Record<string, OptionValue>;
   dataset: string;
+  slice: string;
   problem: WorkProblem;
   temperature: number;
   seed: number;
@@ -65,6 +66,7 @@ export function traceToRow(engine: Engine, trace: ReasoningTrace, c: RowContext)
     label: c.label,
     options: c.options,
     dataset: c.dataset,
+    slice: c.slice,
     problemId: c.problem.id,
     temperature: c.temperature,
     seed: c.seed,

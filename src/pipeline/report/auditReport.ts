@@ -1,21 +1,11 @@
 /**
- * The audit's outputs for people: a calibration plot (realized rate against target with 95%
- * intervals, the diagonal drawn: points on or under it keep the promise), a text table, and a
+ * The audit's outputs for people: a calibration plot (`calibrationPlot.ts`), a text table, and a
  * self-contained HTML page holding both.
  */
-import type { TopLevelSpec } from 'vega-lite';
 import type { AuditReport, LevelAudit } from '../audit.ts';
+import { type CalibrationPoint, calibrationSpec } from './calibrationPlot.ts';
 import { escapeHtml } from './escape.ts';
 import { renderSvg } from './paretoPlot.ts';
-
-/** One plotted point. */
-interface CalibrationPoint {
-  series: string;
-  target: number;
-  realized: number;
-  lo: number;
-  hi: number;
-}
 
 function pointsOf(r: AuditReport): CalibrationPoint[] {
   const pooledName = 'per event, every cue (δ)';
@@ -42,53 +32,6 @@ function pointsOf(r: AuditReport): CalibrationPoint[] {
       });
   }
   return out;
-}
-
-/** The Vega-Lite spec of the calibration plot. */
-export function calibrationSpec(r: AuditReport, title: string): TopLevelSpec {
-  const points = pointsOf(r);
-  const top = Math.min(1, Math.max(0.1, ...points.map((p) => Math.max(p.hi, p.target))) * 1.1);
-  const domain: number[] = [0, top];
-  const x = {
-    field: 'target',
-    type: 'quantitative',
-    title: 'target rate (δ or α)',
-    scale: { domain },
-  } as const;
-  const y = {
-    field: 'realized',
-    type: 'quantitative',
-    title: 'realized premature-exit rate (95% CI)',
-    scale: { domain },
-  } as const;
-  const color = { field: 'series', type: 'nominal', title: 'rate' } as const;
-  return {
-    title,
-    width: 380,
-    height: 380,
-    layer: [
-      {
-        data: {
-          values: [
-            { target: 0, realized: 0 },
-            { target: top, realized: top },
-          ],
-        },
-        mark: { type: 'line', color: '#888', strokeDash: [4, 4] },
-        encoding: { x, y },
-      },
-      {
-        data: { values: points },
-        mark: { type: 'rule', opacity: 0.6 },
-        encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
-      },
-      {
-        data: { values: points },
-        mark: { type: 'point', filled: true, size: 60 },
-        encoding: { x, y, color, shape: { field: 'series', type: 'nominal' } },
-      },
-    ],
-  } as TopLevelSpec;
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
@@ -140,7 +83,7 @@ export function formatAuditTable(r: AuditReport): string {
 
 /** The calibration plot as an SVG string. */
 export async function renderCalibrationSvg(r: AuditReport, title: string): Promise<string> {
-  return renderSvg(calibrationSpec(r, title));
+  return renderSvg(calibrationSpec(pointsOf(r), title));
 }
 
 /** A self-contained HTML page: verdict, table, plot. */

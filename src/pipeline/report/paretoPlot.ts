@@ -1,82 +1,185 @@
 /**
- * The accuracy–tokens plot of one (dataset, temperature): a point per method setting with its
- * Wilson interval, settings of the same method joined by a line (LYNX over δ, DEER over
- * thresholds), rendered by Vega-Lite → Vega to an inline SVG string, offline.
+ * The accuracy–tokens plot of one (dataset, slice, temperature): per family, a line through its
+ * non-dominated settings only (its frontier), dominated settings as faint points, vanilla as
+ * dashed reference lines (its accuracy and its tokens) rather than a point, the tuned choices
+ * ringed; no text on the plot (a legend names the families, tooltips the settings), and a y axis
+ * fitted to the intervals drawn. Rendered by Vega-Lite → Vega to an inline SVG string, offline.
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { GroupSummary } from '../eval/summary.ts';
+import { isVanillaGroup, type MethodRole, methodRole } from '../eval/tuning.ts';
 
-/** One plotted point. */
+/** One plotted setting. */
 export interface ParetoPoint {
-  method: string;
+  family: string;
+  role: MethodRole;
   label: string;
   tokens: number;
   accuracy: number;
   lo: number;
   hi: number;
+  /** On its family's frontier. */
+  pareto: boolean;
+  /** The family's tuned choice. */
+  chosen: boolean;
+  /** Token saving against vanilla (null: none). */
+  saving: number | null;
 }
 
-/** The points of a set of summary groups (one per method setting). */
-export function paretoPoints(groups: readonly GroupSummary[]): ParetoPoint[] {
-  return groups.map((g) => ({
-    method: g.method,
-    label: g.label,
-    tokens: g.tokens.decoded,
-    accuracy: g.accuracy,
-    lo: g.ci95[0],
-    hi: g.ci95[1],
-  }));
+/** Vanilla's accuracy and tokens, drawn as reference lines. */
+export interface ParetoReference {
+  accuracy: number;
+  tokens: number;
+}
+
+/** The plot's points (every setting but vanilla) and vanilla's reference, from one cell's groups. */
+export function paretoPoints(
+  groups: readonly GroupSummary[],
+  chosen: ReadonlySet<string> = new Set(),
+): { points: ParetoPoint[]; vanilla: ParetoReference | null } {
+  const v = groups.find(isVanillaGroup);
+  return {
+    points: groups
+      .filter((g) => !isVanillaGroup(g))
+      .map((g) => ({
+        family: g.family,
+        role: methodRole(g.method),
+        label: g.label,
+        tokens: g.tokens.decoded,
+        accuracy: g.accuracy,
+        lo: g.ci95[0],
+        hi: g.ci95[1],
+        pareto: g.pareto,
+        chosen: chosen.has(g.label),
+        saving: g.savingsVsVanilla?.tokens ?? null,
+      })),
+    vanilla: v ? { accuracy: v.accuracy, tokens: v.tokens.decoded } : null,
+  };
+}
+
+/** The y domain: every interval and vanilla's accuracy, padded by 5% of their span (at least 0.02), within [0, 1]. */
+export function accuracyDomain(
+  points: readonly ParetoPoint[],
+  vanilla: ParetoReference | null,
+): [number, number] {
+  const ys = [...points.flatMap((p) => [p.lo, p.hi]), ...(vanilla ? [vanilla.accuracy] : [])];
+  if (ys.length === 0) return [0, 1];
+  const lo = Math.min(...ys);
+  const hi = Math.max(...ys);
+  const pad = Math.max(0.02, 0.05 * (hi - lo));
+  return [Math.max(0, lo - pad), Math.min(1, hi + pad)];
 }
 
 /** The Vega-Lite spec of the plot (no data URLs: the values are inline). */
-export function paretoSpec(points: readonly ParetoPoint[], title: string): TopLevelSpec {
+export function paretoSpec(
+  points: readonly ParetoPoint[],
+  vanilla: ParetoReference | null,
+  title: string,
+): TopLevelSpec {
+  const domain = accuracyDomain(points, vanilla);
   const x = {
     field: 'tokens',
     type: 'quantitative',
-    title: 'mean tokens decoded per problem (incl. probes)',
+    title: 'mean tokens decoded per run (incl. probes)',
     scale: { zero: true },
   } as const;
-  const color = { field: 'method', type: 'nominal', title: 'method' } as const;
-  return {
-    title,
-    width: 460,
-    height: 300,
-    data: { values: points.map((p) => ({ ...p })) },
-    layer: [
+  const y = {
+    field: 'accuracy',
+    type: 'quantitative',
+    title: 'accuracy (95% Wilson CI)',
+    scale: { domain, zero: false, nice: false },
+  } as const;
+  // LYNX's families first (the strongest colours), then the controls, the peers and the oracle.
+  const rank: Record<MethodRole, number> = { lynx: 0, control: 1, peer: 2, reference: 3 };
+  const families = [...new Map(points.map((p) => [p.family, p.role])).entries()]
+    .sort(([a, ra], [b, rb]) => rank[ra] - rank[rb] || a.localeCompare(b))
+    .map(([f]) => f);
+  const color = {
+    field: 'family',
+    type: 'nominal',
+    title: 'family',
+    scale: { domain: families, scheme: 'category10' },
+    legend: { orient: 'right', labelLimit: 240, symbolOpacity: 1 },
+  } as const;
+  const tooltip = [
+    { field: 'label', type: 'nominal', title: 'setting' },
+    { field: 'family', type: 'nominal', title: 'family' },
+    { field: 'accuracy', type: 'quantitative', title: 'accuracy', format: '.3f' },
+    { field: 'lo', type: 'quantitative', title: '95% CI low', format: '.3f' },
+    { field: 'hi', type: 'quantitative', title: '95% CI high', format: '.3f' },
+    { field: 'tokens', type: 'quantitative', title: 'tokens', format: '.1f' },
+    { field: 'saving', type: 'quantitative', title: 'saving vs vanilla', format: '.1%' },
+  ];
+  const values = points.map((p) => ({ ...p }));
+  const only = (pareto: boolean) => ({ filter: { field: 'pareto', equal: pareto } });
+  const layers: unknown[] = [];
+  if (vanilla) {
+    const rule = { type: 'rule', color: '#555', strokeDash: [5, 4], strokeWidth: 1.2 } as const;
+    const ref = [{ ...vanilla, what: 'vanilla' }];
+    layers.push(
       {
-        mark: { type: 'rule', opacity: 0.5 },
-        encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
-      },
-      {
-        mark: { type: 'line', opacity: 0.6 },
+        name: 'vanillaAccuracy',
+        data: { values: ref },
+        mark: rule,
         encoding: {
-          x,
           y: { field: 'accuracy', type: 'quantitative' },
-          color,
-          detail: { field: 'method' },
-          order: { field: 'tokens' },
+          tooltip: [{ field: 'what' }, { field: 'accuracy', format: '.3f' }],
         },
       },
       {
-        mark: { type: 'point', filled: true, size: 70, opacity: 0.9 },
+        name: 'vanillaTokens',
+        data: { values: ref },
+        mark: rule,
         encoding: {
-          x,
-          y: {
-            field: 'accuracy',
-            type: 'quantitative',
-            title: 'accuracy (95% Wilson CI)',
-            scale: { domain: [0, 1] },
-          },
-          color,
+          x: { field: 'tokens', type: 'quantitative' },
+          tooltip: [{ field: 'what' }, { field: 'tokens', format: '.1f' }],
         },
       },
-      {
-        mark: { type: 'text', align: 'left', dx: 7, dy: -6, fontSize: 10 },
-        encoding: { x, y: { field: 'accuracy', type: 'quantitative' }, text: { field: 'label' } },
+    );
+  }
+  layers.push(
+    {
+      data: { values },
+      mark: { type: 'rule' },
+      encoding: {
+        x,
+        y: { field: 'lo', type: 'quantitative' },
+        y2: { field: 'hi' },
+        color,
+        opacity: { condition: { test: 'datum.pareto', value: 0.55 }, value: 0.15 },
       },
-    ],
-  } as TopLevelSpec;
+    },
+    {
+      name: 'frontierLine',
+      data: { values },
+      transform: [only(true)],
+      mark: { type: 'line', strokeWidth: 2 },
+      encoding: { x, y, color, detail: { field: 'family' }, order: { field: 'tokens' } },
+    },
+    {
+      name: 'dominated',
+      data: { values },
+      transform: [only(false)],
+      mark: { type: 'point', filled: true, size: 45, opacity: 0.3 },
+      encoding: { x, y, color, tooltip },
+    },
+    {
+      name: 'frontier',
+      data: { values },
+      transform: [only(true)],
+      mark: { type: 'point', filled: true, size: 70, opacity: 0.95 },
+      encoding: { x, y, color, tooltip },
+    },
+    {
+      name: 'chosen',
+      data: { values },
+      transform: [{ filter: { field: 'chosen', equal: true } }],
+      mark: { type: 'point', filled: false, size: 260, strokeWidth: 1.5, color: '#111' },
+      encoding: { x, y, tooltip },
+    },
+  );
+  return { title, width: 460, height: 300, layer: layers } as TopLevelSpec;
 }
 
 /** Renders a Vega-Lite spec to an SVG string (headless: no DOM, no canvas, no network). */

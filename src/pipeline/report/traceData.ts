@@ -1,9 +1,14 @@
 /**
- * The trace viewer's data: per problem instance, the longest thinking text any run kept (methods
- * share the sampled prefix, so the others are prefixes of it), its cues with their labels and probe
- * scores, and where each method stopped.
+ * The trace viewer's data: per problem instance, the question, the longest thinking text any run
+ * kept (methods share the sampled prefix, so the others are prefixes of it), its cues with their
+ * labels and probe scores, where each method stopped, and which stops were premature or disagree
+ * with vanilla (what the viewer filters on).
  */
 import { type EvalRow, instanceKey } from '../eval/row.ts';
+import { isVanillaGroup } from '../eval/tuning.ts';
+
+/** Exits before the model ended thinking by itself (NoThinking's prefilled block included). */
+const EARLY = new Set(['cue-exit', 'probe-exit', 'budget', 'no-thinking']);
 
 /** A cue in the reference text. `start`..`end`: the characters to highlight. */
 export interface ViewerCue {
@@ -26,15 +31,25 @@ export interface ViewerStop {
   correct: boolean;
   answer: string | null;
   tokens: number;
+  /**
+   * An early exit that was premature: at a cue whose forced exit was wrong, or with a wrong answer
+   * where vanilla's was right.
+   */
+  premature: boolean;
+  /** The answer differs from vanilla's on the same problem and seed. */
+  disagrees: boolean;
 }
 
 /** One problem instance. */
 export interface ViewerTrace {
   id: string;
   dataset: string;
+  slice: string;
   problemId: string;
   temperature: number;
   seed: number;
+  /** The problem as the model saw it (when the caller knows it). */
+  question?: string;
   gold: string;
   text: string;
   cues: ViewerCue[];
@@ -50,8 +65,12 @@ function cueSpan(text: string, char: number, cueText: string): [number, number] 
   return [start, Math.min(text.length, start + len)];
 }
 
-/** Builds viewer traces for the first `max` instances (in row order). */
-export function viewerTraces(rows: readonly EvalRow[], max: number): ViewerTrace[] {
+/** Builds viewer traces for the first `max` instances (in row order); `question` looks up a problem's text. */
+export function viewerTraces(
+  rows: readonly EvalRow[],
+  max: number,
+  question: (dataset: string, problemId: string) => string | undefined = () => undefined,
+): ViewerTrace[] {
   const byInstance = new Map<string, EvalRow[]>();
   for (const r of rows) {
     const k = instanceKey(r);
@@ -91,26 +110,37 @@ export function viewerTraces(rows: readonly EvalRow[], max: number): ViewerTrace
         ...(ps.has(e.position) ? { p: ps.get(e.position) } : {}),
       });
     }
+    const vanilla = list.find((r) => r.kind === 'run' && isVanillaGroup(r));
+    const q = question(ref.dataset, ref.problemId);
     out.push({
       id,
       dataset: ref.dataset,
+      slice: ref.slice,
       problemId: ref.problemId,
       temperature: ref.temperature,
       seed: ref.seed,
+      ...(q !== undefined ? { question: q } : {}),
       gold: ref.gold,
       text: ref.thinkingText,
       cues,
       stops: list
         .filter((r) => r.kind === 'run')
-        .map((r) => ({
-          label: r.label,
-          reason: r.exit.reason,
-          position: r.exit.position,
-          char: Math.min(r.exit.char, ref.thinkingText.length),
-          correct: r.correct,
-          answer: r.answer,
-          tokens: r.counts.total - r.counts.freeProbe,
-        })),
+        .map((r) => {
+          const exitCue = r.exit.cueEvent === undefined ? undefined : r.cueEvents[r.exit.cueEvent];
+          const wrongCue = exitCue !== undefined && labels.get(exitCue.position) === false;
+          const worse = !r.correct && vanilla?.correct === true;
+          return {
+            label: r.label,
+            reason: r.exit.reason,
+            position: r.exit.position,
+            char: Math.min(r.exit.char, ref.thinkingText.length),
+            correct: r.correct,
+            answer: r.answer,
+            tokens: r.counts.total - r.counts.freeProbe,
+            premature: EARLY.has(r.exit.reason) && (wrongCue || worse),
+            disagrees: vanilla !== undefined && r !== vanilla && r.answer !== vanilla.answer,
+          };
+        }),
     });
   }
   return out;

@@ -1,12 +1,20 @@
 /**
  * The trace viewer's browser code, inlined into the report. It builds everything with DOM calls
- * and `textContent`, never `innerHTML`, so model text cannot inject markup.
+ * and `textContent`, never `innerHTML`, so model text cannot inject markup. A filter narrows the
+ * problem list to instances with a premature exit or with an answer that differs from vanilla's.
  */
 export const VIEWER_SCRIPT = `
 (function () {
   var data = JSON.parse(document.getElementById('trace-data').textContent);
   var select = document.getElementById('trace-select');
+  var filter = document.getElementById('trace-filter');
+  var count = document.getElementById('trace-count');
   var root = document.getElementById('trace-view');
+  var tests = {
+    all: function () { return true; },
+    premature: function (t) { return t.stops.some(function (s) { return s.premature; }); },
+    disagree: function (t) { return t.stops.some(function (s) { return s.disagrees; }); }
+  };
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -15,16 +23,28 @@ export const VIEWER_SCRIPT = `
   }
   function fmtP(p) { return p === undefined ? '' : p.toFixed(2); }
   function labelText(l) { return l === undefined ? '?' : l ? 'correct' : 'wrong'; }
-  data.forEach(function (t, i) {
-    var o = document.createElement('option');
-    o.value = String(i);
-    o.textContent = t.dataset + ' · ' + t.problemId + ' · T=' + t.temperature + ' · seed ' + t.seed;
-    select.appendChild(o);
-  });
+  function fill() {
+    var keep = tests[filter.value] || tests.all;
+    select.textContent = '';
+    var first = -1;
+    var shown = 0;
+    data.forEach(function (t, i) {
+      if (!keep(t)) return;
+      if (first < 0) first = i;
+      shown++;
+      var o = document.createElement('option');
+      o.value = String(i);
+      o.textContent = t.dataset + ' · ' + t.slice + ' · ' + t.problemId + ' · T=' + t.temperature + ' · seed ' + t.seed;
+      select.appendChild(o);
+    });
+    count.textContent = shown + ' of ' + data.length + ' problem instances';
+    render(first);
+  }
   function render(i) {
     var t = data[i];
     root.textContent = '';
-    if (!t) { root.appendChild(el('p', 'empty', 'No traces recorded.')); return; }
+    if (!t) { root.appendChild(el('p', 'empty', 'No traces match.')); return; }
+    if (t.question !== undefined) root.appendChild(el('div', 'question', t.question));
     root.appendChild(el('p', 'meta', 'gold: ' + t.gold + ' · ' + t.cues.length + ' cues · ' + t.text.length + ' characters of thinking'));
     var events = [];
     var stopsAt = {};
@@ -52,11 +72,12 @@ export const VIEWER_SCRIPT = `
     root.appendChild(box);
     var mt = el('table', 'stops');
     var head = el('tr');
-    ['method', 'stopped', 'at token', 'tokens decoded', 'answer', 'correct'].forEach(function (h) { head.appendChild(el('th', '', h)); });
+    ['method', 'stopped', 'at token', 'tokens decoded', 'answer', 'flags', 'correct'].forEach(function (h) { head.appendChild(el('th', '', h)); });
     mt.appendChild(head);
     t.stops.forEach(function (s) {
-      var tr = el('tr', s.correct ? 'ok' : 'bad');
-      [s.label, s.reason, String(s.position), String(s.tokens), s.answer === null ? '—' : s.answer, s.correct ? '✓' : '✗'].forEach(function (v) { tr.appendChild(el('td', '', v)); });
+      var tr = el('tr', (s.correct ? 'ok' : 'bad') + (s.premature ? ' premature' : '') + (s.disagrees ? ' disagrees' : ''));
+      var flags = [s.premature ? 'premature' : '', s.disagrees ? 'differs from vanilla' : ''].filter(Boolean).join(', ');
+      [s.label, s.reason, String(s.position), String(s.tokens), s.answer === null ? '—' : s.answer, flags, s.correct ? '✓' : '✗'].forEach(function (v) { tr.appendChild(el('td', '', v)); });
       mt.appendChild(tr);
     });
     root.appendChild(el('h3', '', 'Where each method stopped'));
@@ -74,6 +95,7 @@ export const VIEWER_SCRIPT = `
     root.appendChild(ct);
   }
   select.addEventListener('change', function () { render(Number(select.value)); });
-  render(0);
+  filter.addEventListener('change', fill);
+  fill();
 })();
 `;

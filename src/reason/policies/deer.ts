@@ -16,11 +16,17 @@
  * Trial tokens are probe tokens. Differences from the official code: trials are greedy (the code's
  * comment says greedy, but its temperature line is commented out, so vLLM's default T=1 applies);
  * DEER's "answer forcing" after a final answer without EOS is not done.
+ * Every text and word above is an option (`trialSuffix`, `exitCue`, `triggers`), as is the answer
+ * mode (`answer`: free as published, forced, or the trial answer kept); the defaults are DEER's.
  */
 import { z } from 'zod';
 import { DEER_EXIT_CUE, DEER_TRIAL_SUFFIX } from '../cueTexts.ts';
-import { CONTINUE, type ExitPolicy, type PolicyDecision } from '../types.ts';
-import { parsePolicyOptions } from './policyOptions.ts';
+import { CONTINUE, type ExitPolicy } from '../types.ts';
+import { exitDecision, exitFields } from './exitOptions.ts';
+import { parsePolicyOptions, wordList } from './policyOptions.ts';
+
+/** DEER's transition word for each `--points` setting. */
+const POINT_WORDS = { wait: 'Wait', alternatively: 'Alternatively' } as const;
 
 /** Options of `deerPolicy`; the defaults are DEER's `parse_args`. */
 export const DEER_OPTIONS = z
@@ -32,7 +38,15 @@ export const DEER_OPTIONS = z
       .enum(['avg1', 'avg2', 'min'])
       .default('avg1')
       .describe('trial-token probabilities to confidence: mean, geometric mean or min'),
-    points: z.enum(['wait', 'alternatively']).default('wait').describe('the transition word checked'),
+    points: z
+      .enum(['wait', 'alternatively'])
+      .default('wait')
+      .describe('the transition word checked: Wait, or Alternatively (--points 0)'),
+    triggers: wordList
+      .optional()
+      .describe('transition words checked, a|b|c (default: the points word); e.g. Wait|wait|Hmm'),
+    trialSuffix: z.string().min(1).default(DEER_TRIAL_SUFFIX).describe('text appended before a trial answer'),
+    ...exitFields({ cue: { text: DEER_EXIT_CUE }, modes: ['free', 'forced', 'trial'], answer: 'free' }),
     thinkRatio: z
       .number()
       .gt(0)
@@ -44,7 +58,10 @@ export const DEER_OPTIONS = z
       .min(0)
       .default(50)
       .describe('a check this close to the thinking budget ends thinking'),
-    caseSensitive: z.boolean().default(true).describe("only the capitalized word (DEER's stop string)"),
+    caseSensitive: z
+      .boolean()
+      .default(true)
+      .describe("match the trigger words' case exactly (DEER's vLLM stop strings)"),
   })
   .strict();
 
@@ -71,37 +88,38 @@ interface DeerState {
 
 /** The DEER exit policy. */
 export function deerPolicy(opts: DeerOptions = {}): ExitPolicy<DeerState> {
-  const { threshold, maxChecks, trialMaxTokens, aggregate, thinkRatio, budgetMargin, caseSensitive, points } =
-    parsePolicyOptions('deer', DEER_OPTIONS, opts);
-  const word = points === 'alternatively' ? 'Alternatively' : 'Wait';
-  const exitTo = (reason?: 'budget'): PolicyDecision => ({
-    action: 'exit',
-    exitCue: DEER_EXIT_CUE,
-    answer: 'free',
-    ...(reason ? { reason } : {}),
-  });
+  const o = parsePolicyOptions('deer', DEER_OPTIONS, opts);
+  const { threshold, maxChecks, trialMaxTokens, aggregate, thinkRatio, budgetMargin, caseSensitive } = o;
+  const triggers = o.triggers ?? [POINT_WORDS[o.points]];
+  const lexicon = [...new Set(triggers.map((w) => w.toLowerCase()))];
+  const isTrigger = (text: string) =>
+    caseSensitive ? triggers.includes(text) : lexicon.includes(text.toLowerCase());
   const budgetOf = (maxTokens: number) => Math.floor(maxTokens * thinkRatio);
+  const budgetExit = exitDecision(
+    { ...o, answer: o.answer === 'trial' ? 'free' : o.answer },
+    { reason: 'budget' },
+  );
   return {
     name: 'deer',
-    defaults: { cues: { lexicon: [word.toLowerCase()] } },
+    defaults: { cues: { lexicon } },
     init: () => ({ checks: 0 }),
     onCue: async (ctx, cue, record, state) => {
-      if (caseSensitive && cue.text !== word) return CONTINUE;
+      if (!isTrigger(cue.text)) return CONTINUE;
       if (state.checks >= maxChecks) return CONTINUE;
       state.checks++;
       const trial = await ctx.trial({
-        suffix: DEER_TRIAL_SUFFIX,
+        suffix: o.trialSuffix,
         maxTokens: trialMaxTokens,
         stopOnClose: true,
       });
       const confidence = deerConfidence(trial.logprobs, aggregate);
       record.details = { confidence, check: state.checks, trial: trial.text };
-      if (confidence > threshold) return exitTo();
+      if (confidence > threshold) return exitDecision(o, { trial });
       // DEER's own check: a trial this close to the thinking budget ends thinking as well.
-      if (cue.position >= budgetOf(ctx.maxTokens) - budgetMargin) return exitTo('budget');
+      if (cue.position >= budgetOf(ctx.maxTokens) - budgetMargin) return budgetExit;
       return CONTINUE;
     },
-    onToken: (ctx) => (ctx.thinkingTokens >= budgetOf(ctx.maxTokens) ? exitTo('budget') : CONTINUE),
+    onToken: (ctx) => (ctx.thinkingTokens >= budgetOf(ctx.maxTokens) ? budgetExit : CONTINUE),
     tokenCheckpoint: (ctx) => budgetOf(ctx.maxTokens),
   };
 }

@@ -7,6 +7,8 @@
  * responses contains a hesitation word (wait, hold, but, okay, no, hmm — plain substrings, as in
  * the code). The latest probe answer is then the final answer (reused, not decoded again).
  * Every probe token is a probe token; each probe uses its own seed derived from the run's.
+ * The probe text, the hesitation words and the answer mode are options (`probeSuffix`,
+ * `uncertainWords`, `answer`: the probe answer kept as published, or one decoded after `exitCue`).
  */
 
 import { z } from 'zod';
@@ -15,7 +17,9 @@ import { textBeforeUnmatchedClose } from '../braces.ts';
 import { DYNASOR_PROBE_SUFFIX } from '../cueTexts.ts';
 import { DEFAULT_SAMPLE } from '../sampling.ts';
 import { CONTINUE, type ExitPolicy, type Trial } from '../types.ts';
+import { exitDecision, exitFields } from './exitOptions.ts';
 import { parsePolicyOptions, wordList } from './policyOptions.ts';
+import { type RelativeTo, resolveTokens, tokenCount } from './tokenCount.ts';
 
 /** Dynasor's effort presets: [N (agreeing probes), chunk]. */
 export const DYNASOR_EFFORT = {
@@ -36,21 +40,32 @@ export const DYNASOR_OPTIONS = z
       .default('mid')
       .describe(`preset of agreeing probes and chunk size (${Object.keys(DYNASOR_EFFORT).join(', ')})`),
     window: z.int().positive().optional().describe("agreeing probes needed (overrides the preset's)"),
-    chunk: z.int().positive().optional().describe("thinking tokens between probes (overrides the preset's)"),
+    chunk: tokenCount(1)
+      .optional()
+      .describe(
+        "thinking tokens between probes (overrides the preset's; N%: share of the reference thinking)",
+      ),
+    probeSuffix: z
+      .string()
+      .min(1)
+      .default(DYNASOR_PROBE_SUFFIX)
+      .describe('text appended before a probe answer'),
     probeMaxTokens: z.int().positive().default(20).describe('tokens of each probe answer'),
     temperature: z.number().min(0).default(DEFAULT_SAMPLE.temperature).describe('probe sampling temperature'),
     topP: z.number().gt(0).max(1).default(DEFAULT_SAMPLE.topP).describe('probe nucleus mass'),
     uncertainWords: wordList
       .default([...DYNASOR_UNCERTAIN_WORDS])
       .describe('a probe containing one of these (a|b|c) is not certain'),
+    ...exitFields({ cue: { from: 'the probe suffix' }, modes: ['trial', 'forced', 'free'], answer: 'trial' }),
   })
   .strict();
 
 /** Options of `dynasorPolicy` as a caller writes them, plus the answer equivalence. */
-export type DynasorOptions = z.input<typeof DYNASOR_OPTIONS> & {
-  /** Answer equivalence. Default: MATH-style equivalence (Dynasor's `math_equal`). */
-  equivalent?: (a: string, b: string) => boolean;
-};
+export type DynasorOptions = z.input<typeof DYNASOR_OPTIONS> &
+  RelativeTo & {
+    /** Answer equivalence. Default: MATH-style equivalence (Dynasor's `math_equal`). */
+    equivalent?: (a: string, b: string) => boolean;
+  };
 
 interface DynasorState {
   answers: string[];
@@ -92,11 +107,12 @@ function probeSeed(seed: number, i: number): number {
 
 /** The Dynasor-CoT exit policy. */
 export function dynasorPolicy(opts: DynasorOptions = {}): ExitPolicy<DynasorState> {
-  const { equivalent: equiv, ...rest } = opts;
+  const { equivalent: equiv, reference, ...rest } = opts;
   const o = parsePolicyOptions('dynasor', DYNASOR_OPTIONS, rest);
   const [presetN, presetChunk] = DYNASOR_EFFORT[o.effort];
   const window = o.window ?? presetN;
-  const chunk = o.chunk ?? presetChunk;
+  const chunk = resolveTokens('dynasor', 'chunk', o.chunk ?? presetChunk, reference, 1);
+  const exit = { ...o, exitCue: o.exitCue ?? o.probeSuffix };
   const words = o.uncertainWords.map((w) => w.toLowerCase());
   const equivalent = equiv ?? ((a: string, b: string) => a === b || mathAnswersEquivalent(a, b));
   return {
@@ -107,7 +123,7 @@ export function dynasorPolicy(opts: DynasorOptions = {}): ExitPolicy<DynasorStat
       if (ctx.thinkingTokens % chunk !== 0) return CONTINUE;
       const seed = probeSeed(ctx.sample.seed ?? 0, state.probes++);
       const trial = await ctx.trial({
-        suffix: DYNASOR_PROBE_SUFFIX,
+        suffix: o.probeSuffix,
         maxTokens: o.probeMaxTokens,
         sample: {
           temperature: o.temperature,
@@ -120,7 +136,7 @@ export function dynasorPolicy(opts: DynasorOptions = {}): ExitPolicy<DynasorStat
       state.certain.push(!words.some((w) => lower.includes(w)));
       state.last = trial;
       return dynasorShouldExit(state.answers, state.certain, window, equivalent)
-        ? { action: 'exit', reason: 'probe-exit', reuse: trial }
+        ? exitDecision(exit, { reason: 'probe-exit', trial })
         : CONTINUE;
     },
   };

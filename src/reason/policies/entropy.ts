@@ -7,32 +7,40 @@
  *   H_t   = entropy (nats) of the distribution thinking token t was drawn from;
  *   PDI_t = fraction of the last `window` thinking tokens with H > `tau`;
  *   exit at a cue iff at least `minThinking` thinking tokens were decoded, the window is full and
- *   PDI ≥ `rate` (then the loop cuts before the cue and forces the answer, as for LYNX).
+ *   PDI ≥ `rate` (direction `above`: the path deviates) or PDI ≤ `rate` (direction `below`: the
+ *   model has settled); then the loop cuts before the cue and forces the answer, as for LYNX.
  *
- * Defaults (tau 1.0 nats, window 128, rate 0.2, minThinking 256) are ours, not published; tune them
- * per model. The entropy bookkeeping is counted as probe-scoring time.
+ * Defaults (tau 1.0 nats, rate 0.2, window and minThinking 25% of the reference thinking length)
+ * are ours, not published: sized relative to the trace, so the rule can fire on short traces and
+ * long ones alike. The entropy bookkeeping is counted as probe-scoring time.
  */
 import { z } from 'zod';
 import { CONTINUE, type ExitPolicy } from '../types.ts';
+import { exitDecision, exitFields, RUN_EXIT } from './exitOptions.ts';
 import { parsePolicyOptions } from './policyOptions.ts';
+import { type RelativeTo, resolveTokens, tokenCount } from './tokenCount.ts';
 
 /** Options of `entropyPolicy` (our defaults, not published: tune them per model). */
 export const ENTROPY_OPTIONS = z
   .object({
     tau: z.number().min(0).default(1.0).describe('entropy (nats) above which a token counts as high-entropy'),
-    window: z.int().positive().default(128).describe('thinking tokens the deviation rate is taken over'),
-    rate: z
-      .number()
-      .gt(0)
-      .max(1)
-      .default(0.2)
-      .describe('exit at a cue once this share of the window is high-entropy'),
-    minThinking: z.int().min(0).default(256).describe('thinking tokens before the rule may exit'),
+    window: tokenCount(1)
+      .default('25%')
+      .describe('thinking tokens the high-entropy share is taken over (N%: share of the reference thinking)'),
+    rate: z.number().min(0).max(1).default(0.2).describe('the high-entropy share at which the rule exits'),
+    direction: z
+      .enum(['above', 'below'])
+      .default('above')
+      .describe('exit once the share is ≥ rate (above: the path deviates) or ≤ rate (below: it has settled)'),
+    minThinking: tokenCount(0)
+      .default('25%')
+      .describe('thinking tokens before the rule may exit (N%: share of the reference thinking)'),
+    ...exitFields({ cue: RUN_EXIT, modes: ['forced', 'free'], answer: 'forced' }),
   })
   .strict();
 
-/** Options of `entropyPolicy` as a caller writes them. */
-export type EntropyOptions = z.input<typeof ENTROPY_OPTIONS>;
+/** Options of `entropyPolicy` as a caller writes them (`reference` sizes the `N%` values). */
+export type EntropyOptions = z.input<typeof ENTROPY_OPTIONS> & RelativeTo;
 
 interface EntropyState {
   /** Entropies already folded into `high`. */
@@ -44,7 +52,13 @@ interface EntropyState {
 
 /** The path-deviation (entropy-rate) exit policy. */
 export function entropyPolicy(opts: EntropyOptions = {}): ExitPolicy<EntropyState> {
-  const { tau, window, rate, minThinking } = parsePolicyOptions('entropy', ENTROPY_OPTIONS, opts);
+  const { reference, ...rest } = opts;
+  const o = parsePolicyOptions('entropy', ENTROPY_OPTIONS, rest);
+  const window = resolveTokens('entropy', 'window', o.window, reference, 1);
+  const minThinking = resolveTokens('entropy', 'minThinking', o.minThinking, reference, 0);
+  const { tau, rate } = o;
+  const fires = o.direction === 'above' ? (pdi: number) => pdi >= rate : (pdi: number) => pdi <= rate;
+  const exit = exitDecision(o);
   return {
     name: 'entropy',
     needsEntropy: true,
@@ -60,7 +74,7 @@ export function entropyPolicy(opts: EntropyOptions = {}): ExitPolicy<EntropyStat
         const pdi = state.high / Math.min(window, Math.max(1, hs.length));
         record.details = { pdi, entropy: hs[hs.length - 1] ?? Number.NaN };
         const ready = ctx.thinkingTokens >= minThinking && hs.length >= window;
-        return ready && pdi >= rate ? { action: 'exit' } : CONTINUE;
+        return ready && fires(pdi) ? exit : CONTINUE;
       }),
   };
 }

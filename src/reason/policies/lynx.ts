@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DEFAULT_DELTA, DEFAULT_EPSILON, type RiskLevel, riskLevel } from '../../conformal/riskLevel.ts';
 import type { CueMatchMode } from '../../cues/lexicon.ts';
 import { CONTINUE, type ExitPolicy } from '../types.ts';
+import { exitDecision, exitFields } from './exitOptions.ts';
 import { parsePolicyOptions } from './policyOptions.ts';
 
 /** The risk level of a LYNX policy (the one `RiskLevel`). */
@@ -60,13 +61,27 @@ export const LYNX_OPTIONS = z
   })
   .strict();
 
-/** Options of `lynxPolicy`: the bundle and exactly one of δ (per-event) or α (per-trajectory, with ε). */
-export type LynxOptions = z.input<typeof LYNX_OPTIONS> & { bundle: LynxBundleLike };
+/**
+ * Every serializable option of the LYNX policy: the risk level, and the exit (eval's method specs).
+ * The exit cue should stay the bundle's: its probe was trained on forced exits after that text.
+ */
+export const LYNX_POLICY_OPTIONS = LYNX_OPTIONS.extend({
+  ...exitFields({
+    cue: { from: "the bundle's, the one its probe labels were made with" },
+    modes: ['forced', 'free'],
+    answer: 'forced',
+  }),
+}).strict();
+
+/** Options of `lynxPolicy`: the bundle, exactly one of δ (per-event) or α (per-trajectory, with ε), the exit. */
+export type LynxOptions = z.input<typeof LYNX_POLICY_OPTIONS> & { bundle: LynxBundleLike };
 
 /** The LYNX exit policy. Its exit cue and cue lexicon default to the bundle's. */
 export function lynxPolicy(opts: LynxOptions): ExitPolicy {
-  const { bundle } = opts;
-  const level = lynxLevel(opts);
+  const { bundle, ...rest } = opts;
+  const { exitCue, answer, ...levelOptions } = parsePolicyOptions('lynx', LYNX_POLICY_OPTIONS, rest);
+  const level = riskLevel(levelOptions, { what: 'lynx policy' });
+  const exit = exitDecision({ exitCue, answer });
   const layers = [...bundle.data.features.layers];
   const cues = bundle.data.cues;
   return {
@@ -82,11 +97,7 @@ export function lynxPolicy(opts: LynxOptions): ExitPolicy {
       record.p = decision.p;
       if (decision.set) record.set = [...decision.set];
       if (decision.lambda !== undefined) record.details = { lambda: decision.lambda };
-      return decision.exit ? { action: 'exit' } : CONTINUE;
+      return decision.exit ? exit : CONTINUE;
     },
   };
-}
-
-function lynxLevel({ bundle: _, ...opts }: LynxOptions): LynxLevel {
-  return riskLevel(parsePolicyOptions('lynx', LYNX_OPTIONS, opts), { what: 'lynx policy' });
 }

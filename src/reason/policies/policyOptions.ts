@@ -35,7 +35,12 @@ export function describeOptions(schema: z.ZodObject): OptionHelp[] {
 }
 
 /** The first zod issue of a policy's options as one sentence naming the option. */
-export function optionIssueMessage(policy: string, schema: z.ZodObject, error: z.ZodError): string {
+export function optionIssueMessage(
+  policy: string,
+  schema: z.ZodObject,
+  error: z.ZodError,
+  input?: unknown,
+): string {
   const issue = error.issues[0];
   const names = Object.keys(schema.shape);
   if (issue.code === 'unrecognized_keys') {
@@ -43,8 +48,8 @@ export function optionIssueMessage(policy: string, schema: z.ZodObject, error: z
     return `${policy}: unknown option "${issue.keys[0]}" (options: ${list})`;
   }
   const key = issue.path.map(String).join('.');
-  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message))
-    return `${policy}: option "${key}" is required`;
+  const given = input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+  if (issue.path.length === 1 && given[key] === undefined) return `${policy}: option "${key}" is required`;
   return `${policy}: option "${key}": ${issue.message}`;
 }
 
@@ -55,6 +60,6 @@ export function parsePolicyOptions<S extends z.ZodObject>(
   input: unknown,
 ): z.output<S> {
   const res = schema.safeParse(input ?? {});
-  if (!res.success) throw new InvalidArgumentError(optionIssueMessage(policy, schema, res.error));
+  if (!res.success) throw new InvalidArgumentError(optionIssueMessage(policy, schema, res.error, input));
   return res.data;
 }

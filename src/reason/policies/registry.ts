@@ -6,27 +6,30 @@ import type { ExitPolicy } from '../types.ts';
 import { DEER_OPTIONS, type DeerOptions, deerPolicy } from './deer.ts';
 import { DYNASOR_OPTIONS, type DynasorOptions, dynasorPolicy } from './dynasor.ts';
 import { ENTROPY_OPTIONS, type EntropyOptions, entropyPolicy } from './entropy.ts';
-import { LYNX_OPTIONS, type LynxOptions, lynxPolicy } from './lynx.ts';
+import { LYNX_POLICY_OPTIONS, type LynxOptions, lynxPolicy } from './lynx.ts';
 import { ORACLE_OPTIONS, type OracleOptions, oraclePolicy } from './oracle.ts';
 import {
   FIXED_BUDGET_OPTIONS,
+  type FixedBudgetOptions,
   fixedBudgetPolicy,
   NO_THINKING_OPTIONS,
   type NoThinkingOptions,
   noThinkingPolicy,
   POSITION_OPTIONS,
+  type PositionOptions,
   positionPolicy,
   VANILLA_OPTIONS,
   vanillaPolicy,
 } from './simple.ts';
+import type { RelativeTo } from './tokenCount.ts';
 
 /** Options of each policy by name. */
 export interface PolicyOptionsByName {
   lynx: LynxOptions;
   vanilla: Record<string, never> | undefined;
-  'fixed-budget': { budget: number };
+  'fixed-budget': FixedBudgetOptions;
   'no-thinking': NoThinkingOptions | undefined;
-  position: { after: number };
+  position: PositionOptions;
   deer: DeerOptions | undefined;
   dynasor: DynasorOptions | undefined;
   entropy: EntropyOptions | undefined;
@@ -35,15 +38,18 @@ export interface PolicyOptionsByName {
 
 export type PolicyName = keyof PolicyOptionsByName;
 
-const MAKERS: { [K in PolicyName]: (o: PolicyOptionsByName[K]) => ExitPolicy } = {
+/** What a caller supplies besides a policy's options: the reference `N%` token counts are shares of. */
+export type PolicyEnv = RelativeTo;
+
+const MAKERS: { [K in PolicyName]: (o: PolicyOptionsByName[K], env: PolicyEnv) => ExitPolicy } = {
   lynx: (o) => lynxPolicy(need(o, 'lynx')),
   vanilla: () => vanillaPolicy(),
-  'fixed-budget': (o) => fixedBudgetPolicy(need(o, 'fixed-budget').budget),
+  'fixed-budget': (o, env) => fixedBudgetPolicy({ ...need(o, 'fixed-budget'), ...env }),
   'no-thinking': (o) => noThinkingPolicy(o ?? {}),
-  position: (o) => positionPolicy(need(o, 'position')),
+  position: (o, env) => positionPolicy({ ...need(o, 'position'), ...env }),
   deer: (o) => deerPolicy(o ?? {}),
-  dynasor: (o) => dynasorPolicy(o ?? {}),
-  entropy: (o) => entropyPolicy(o ?? {}),
+  dynasor: (o, env) => dynasorPolicy({ ...o, ...env }),
+  entropy: (o, env) => entropyPolicy({ ...o, ...env }),
   oracle: (o) => oraclePolicy(need(o, 'oracle')),
 };
 
@@ -52,7 +58,7 @@ const MAKERS: { [K in PolicyName]: (o: PolicyOptionsByName[K]) => ExitPolicy } =
  * schema per policy; objects such as LYNX's bundle or the oracle's gold answer come from the caller.
  */
 export const POLICY_OPTION_SCHEMAS: { readonly [K in PolicyName]: z.ZodObject } = {
-  lynx: LYNX_OPTIONS,
+  lynx: LYNX_POLICY_OPTIONS,
   vanilla: VANILLA_OPTIONS,
   'fixed-budget': FIXED_BUDGET_OPTIONS,
   'no-thinking': NO_THINKING_OPTIONS,
@@ -72,17 +78,24 @@ const ALIASES: Record<string, PolicyName> = {
   nothinking: 'no-thinking',
 };
 
-/** Builds a policy by name; unknown names and missing required options are UserErrors. */
-export function makePolicy<K extends PolicyName>(name: K, options?: PolicyOptionsByName[K]): ExitPolicy;
-export function makePolicy(name: string, options?: unknown): ExitPolicy;
-export function makePolicy(name: string, options?: unknown): ExitPolicy {
+/**
+ * Builds a policy by name; unknown names and missing required options are UserErrors. `env`
+ * gives the reference thinking length that `N%` token counts are shares of.
+ */
+export function makePolicy<K extends PolicyName>(
+  name: K,
+  options?: PolicyOptionsByName[K],
+  env?: PolicyEnv,
+): ExitPolicy;
+export function makePolicy(name: string, options?: unknown, env?: PolicyEnv): ExitPolicy;
+export function makePolicy(name: string, options?: unknown, env: PolicyEnv = {}): ExitPolicy {
   const key = (ALIASES[name] ?? name) as PolicyName;
-  const make = MAKERS[key] as ((o: unknown) => ExitPolicy) | undefined;
+  const make = MAKERS[key] as ((o: unknown, env: PolicyEnv) => ExitPolicy) | undefined;
   if (!make)
     throw new UserError(
       `Unknown exit policy ${JSON.stringify(name)}; expected one of ${POLICY_NAMES.join(', ')}.`,
     );
-  return make(options);
+  return make(options, env);
 }
 
 function need<T>(o: T | undefined, name: string): T {
