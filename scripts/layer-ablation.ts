@@ -44,9 +44,9 @@ const program = new Command('layer-ablation')
     numberOption('data-seed', { integer: true, min: 0 }),
     42,
   )
-  .option('--train <n>', 'problems of the training slice', count('train'), 250)
-  .option('--calib <n>', 'problems of the calibration slice', count('calib'), 250)
-  .option('--test <n>', 'problems of the test slice', count('test'), 250)
+  .option('--train <n>', 'problems of the training slice', count('train'), 600)
+  .option('--calib <n>', 'problems of the calibration slice', count('calib'), 600)
+  .option('--test <n>', 'problems of the test slice', count('test'), 600)
   .option('--samples <n>', 'rollouts per problem', count('samples'), 1)
   .option(
     '--temperature <t>',
@@ -163,9 +163,16 @@ try {
     `${JSON.stringify({ command, modelPath: model, speed, ...result }, null, 2)}\n`,
   );
   const speedLine = speed
-    ? `Decode speed (${speed.tokens} sampled tokens, median of 3, one core): reference engine ${speed.referenceMsPerToken.toFixed(3)} ms/token, llama.cpp ${speed.llamaCppMsPerToken.toFixed(3)} ms/token. Whole run: ${(result.seconds / 60).toFixed(1)} min.\n\n`
+    ? `Decode speed (${speed.tokens} sampled tokens, median of 3, one core): reference engine ${speed.referenceMsPerToken.toFixed(3)} ms/token, llama.cpp ${speed.llamaCppMsPerToken.toFixed(3)} ms/token. `
     : '';
-  writeFileSync(`${report}.md`, `${layerAblationMarkdown(result)}\n${speedLine}Command: \`${command}\`\n`);
+  // Collect time counts only rollouts this run added to the stores.
+  const runLine = `Run: ${(result.seconds / 60).toFixed(1)} min (collect ${Object.values(result.data)
+    .reduce((a, d) => a + d.collectSeconds / 60, 0)
+    .toFixed(1)} min of it).`;
+  writeFileSync(
+    `${report}.md`,
+    `${layerAblationMarkdown(result)}\n${speedLine}${runLine}\n\nCommand: \`${command}\`\n`,
+  );
   process.stdout.write(layerAblationMarkdown(result));
   process.stderr.write(`wrote ${report}.json and ${report}.md (${(result.seconds / 60).toFixed(1)} min)\n`);
 } finally {

@@ -6,12 +6,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gradeAnswer } from '../../src/answers/grade.ts';
+import type { Bundle } from '../../src/bundle/Bundle.ts';
 import { ReferenceEngine } from '../../src/engine/reference/ReferenceEngine.ts';
 import { collectEvents, rolloutSeed } from '../../src/pipeline/collect.ts';
-import { type EventsData, readEvents } from '../../src/pipeline/events.ts';
+import { type EventsData, problemKey, readEvents } from '../../src/pipeline/events.ts';
 import { selectLayers } from '../../src/pipeline/featureLayers.ts';
 import { fitBundle } from '../../src/pipeline/fit.ts';
 import { loadProblems, type WorkProblem } from '../../src/pipeline/problems.ts';
+import { replayLynx, replayRollouts } from '../../src/pipeline/replay.ts';
 import { lynxPolicy } from '../../src/reason/policies/lynx.ts';
 import { runReasoning } from '../../src/reason/runReasoning.ts';
 
@@ -44,6 +47,19 @@ afterAll(async () => {
   await engine?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A logistic probe and Mondrian thresholds on the stores cut to `layers`. */
+function fitOn(layers: number[]): Bundle {
+  return fitBundle({
+    train: selectLayers(train, layers),
+    calib: selectLayers(calib, layers),
+    probe: 'logreg',
+    deltas: [0.01, 0.3],
+    alphas: [],
+    epsilon: 0.1,
+    seed: 0,
+  }).bundle;
+}
 
 describe('feature layers', () => {
   it("collect stores the cue token's states of every requested layer, concatenated in order", async () => {
@@ -83,16 +99,7 @@ describe('feature layers', () => {
 
   it('fit keeps the layers; the online LYNX policy scores the same states in the same order', async () => {
     const layers = [2, -1];
-    const fit = fitBundle({
-      train: selectLayers(train, layers),
-      calib: selectLayers(calib, layers),
-      probe: 'logreg',
-      deltas: [0.01],
-      alphas: [],
-      epsilon: 0.1,
-      seed: 0,
-    });
-    const bundle = fit.bundle;
+    const bundle = fitOn(layers);
     expect(bundle.data.features).toEqual({ layers, dim: 2 * engine.info.hiddenSize });
     // Online on calibration problems with collect's seeds: each cue's probability must be the
     // probe's on that cue's stored row (cut to the bundle's layers).
@@ -120,5 +127,36 @@ describe('feature layers', () => {
     }
     expect(compared).toBeGreaterThan(5);
     expect(swappedDiffers).toBe(true);
+  });
+
+  it('LYNX replayed from the store is LYNX run online: the same exits, tokens and correctness', async () => {
+    const layers = [0, 2, -1];
+    const bundle = fitOn(layers);
+    const rows = selectLayers(calib, layers);
+    const p = bundle.probe.predictProbaBatch({ data: rows.X, rows: rows.events.length, cols: rows.dim });
+    const replayed = replayRollouts(rows, p);
+    const exits = [0, 0];
+    for (const delta of [0.01, 0.3]) {
+      for (const problem of problems('calib', 8)) {
+        const trace = await runReasoning(engine, problem.messages, lynxPolicy({ bundle, delta }), {
+          sample: sample(problem),
+          maxTokens: settings.maxTokens,
+          answerMaxTokens: settings.exitMaxTokens,
+        });
+        const r = replayed.find((x) => x.problem === problemKey(problem.task, problem.id));
+        if (!r) throw new Error(`no stored rollout of ${problem.id}`);
+        const one = replayLynx([r], bundle.perClassFor(delta));
+        const exited = trace.exit.reason === 'cue-exit';
+        const what = `${problem.id} at delta ${delta}`;
+        expect(exited, what).toBe(one.exitRate === 1);
+        expect(trace.counts.used, what).toBe(one.meanTokens);
+        const correct =
+          trace.answerText.length > 0 && gradeAnswer(problem.kind, trace.answerText, problem.gold);
+        expect(correct, what).toBe(one.accuracy === 1);
+        exits[exited ? 1 : 0]++;
+      }
+    }
+    // Both branches were exercised: rollouts that exit at a cue and rollouts that run to the end.
+    expect(Math.min(...exits)).toBeGreaterThan(0);
   });
 });
