@@ -21,6 +21,7 @@ import { type LoadedGgufModel, loadGgufModel } from '../../model/ggufModel.ts';
 import { createInferState, type InferState } from '../../model/infer.ts';
 import type { KernelKind } from '../../model/runtime.ts';
 import type { ChatFormatOption } from '../chatFormats.ts';
+import { checkContextSize, checkParallel, checkPrompt } from '../checks.ts';
 import { LlamaCppEngine } from '../llamacpp/LlamaCppEngine.ts';
 import type { ChatMessage, Engine, EngineInfo, OpenOptions, Session } from '../types.ts';
 import { ReferenceSession } from './ReferenceSession.ts';
@@ -38,8 +39,6 @@ export interface ReferenceLoadOptions {
   /** Matmul kernels: 'wasm' (SIMD, default) or 'ts' (plain TypeScript). */
   kernels?: KernelKind;
 }
-
-const MIN_CONTEXT = 16;
 
 /** A GGUF model run by the reference transformer; implements `Engine` with every layer's hidden state. */
 export class ReferenceEngine implements Engine {
@@ -63,8 +62,7 @@ export class ReferenceEngine implements Engine {
   /** Loads a GGUF's weights into the reference transformer and its tokenizer through llama.cpp (vocab only). */
   static async load(modelPath: string, options: ReferenceLoadOptions = {}): Promise<ReferenceEngine> {
     const parallel = options.parallel ?? 1;
-    if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256)
-      throw new UserError(`parallel must be an integer in [1, 256], got ${parallel}`);
+    checkParallel(parallel);
     const tokenizer = await LlamaCppEngine.loadTokenizer(modelPath, { chatFormat: options.chatFormat });
     try {
       const model = await loadGgufModel(modelPath, { kernels: options.kernels });
@@ -74,8 +72,7 @@ export class ReferenceEngine implements Engine {
           `${modelPath}: the tokenizer has ${tokenizer.info.vocabSize} tokens but the embedding ${cfg.vocabSize} rows`,
         );
       const contextSize = options.contextSize ?? Math.min(4096, cfg.contextLength);
-      if (!Number.isInteger(contextSize) || contextSize < MIN_CONTEXT)
-        throw new UserError(`context size must be an integer >= ${MIN_CONTEXT}, got ${contextSize}`);
+      checkContextSize(contextSize);
       return new ReferenceEngine(model, tokenizer, options.seed ?? 0, {
         name: 'reference',
         modelId: basename(modelPath),
@@ -119,12 +116,7 @@ export class ReferenceEngine implements Engine {
   async open(prompt: number[] | string, _opts: OpenOptions = {}): Promise<Session> {
     if (this.disposed) throw new Error('the engine is disposed');
     const tokens = typeof prompt === 'string' ? this.tokenizer.promptTokens(prompt) : [...prompt];
-    if (tokens.length === 0) throw new UserError('the prompt is empty');
-    if (tokens.length > this.info.contextSize)
-      throw new UserError(
-        `the prompt has ${tokens.length} tokens, more than the context size ${this.info.contextSize} ` +
-          '(raise --context-size or shorten the prompt)',
-      );
+    checkPrompt(tokens, this.info);
     const session = new ReferenceSession(
       {
         vocabSize: this.info.vocabSize,

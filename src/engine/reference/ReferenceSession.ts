@@ -9,100 +9,33 @@
  * the output of the final RMSNorm (what feeds the output projection: llama.cpp's and SGLang's
  * hidden state).
  */
-import { UserError } from '../../errors.ts';
+import { EngineCapabilityError } from '../../errors.ts';
 import { forwardToken, type InferState, type TokenOutput, truncate } from '../../model/infer.ts';
-import { generateBySteps } from '../generateBySteps.ts';
-import {
-  distributionFromLogits,
-  entropyOf,
-  logprobOf,
-  type NextTokenDistribution,
-  sampleToken,
-  topLogprobsOf,
-  uniformAt,
-} from '../sampler.ts';
-import type { GenerateOptions, GenerateResult, Mark, SampleOptions, Session, StepResult } from '../types.ts';
+import { ownMark } from '../checks.ts';
+import { type NextState, SteppedSession, type SteppedSessionHost } from '../SteppedSession.ts';
+import { distributionFromLogits } from '../sampler.ts';
+import type { Mark } from '../types.ts';
 
 /** What a session needs from its engine. */
-export interface ReferenceSessionHost {
-  readonly vocabSize: number;
-  readonly contextSize: number;
-  readonly defaultSeed: number;
-  tokenPiece(token: number): string;
-  isEog(token: number): boolean;
+export interface ReferenceSessionHost extends SteppedSessionHost {
   /** Called once when the session closes: the state goes back to the engine's pool. */
   release(state: InferState): void;
 }
 
-/** The state after the last token. Never mutated once made. */
-interface NextState {
-  readonly dist: NextTokenDistribution;
+/** The state after the last token, with every layer's hidden state. */
+interface ReferenceState extends NextState {
   /** Blocks 0..layers−1, then the final norm: `(layers + 1) · dim` floats. */
   readonly hidden: Float32Array;
 }
 
-/** A position plus the state after it, so `rollback` restores distribution and hidden state too. */
-class ReferenceMark implements Mark {
-  constructor(
-    readonly length: number,
-    readonly owner: ReferenceSession,
-    readonly next: NextState,
-  ) {}
-}
-
 /** One growing sequence of the reference transformer; see `Session`. */
-export class ReferenceSession implements Session {
-  private readonly ids: number[] = [];
-  private next: NextState | null = null;
-  private closed = false;
-
+export class ReferenceSession extends SteppedSession<ReferenceState> {
   constructor(
-    private readonly host: ReferenceSessionHost,
+    protected override readonly host: ReferenceSessionHost,
     private readonly state: InferState,
   ) {
+    super(host);
     truncate(state, 0);
-  }
-
-  get length(): number {
-    return this.ids.length;
-  }
-
-  tokens(): number[] {
-    return [...this.ids];
-  }
-
-  /** Evaluates tokens one at a time (there is no batched prefill: the models are tiny). */
-  async append(tokens: number[]): Promise<void> {
-    this.ensureOpen();
-    if (tokens.length === 0) return;
-    if (tokens.length > this.host.contextSize - this.length)
-      throw new UserError(
-        `the context is full: ${this.length} + ${tokens.length} tokens exceed the context size ` +
-          `${this.host.contextSize} (raise --context-size)`,
-      );
-    for (const t of tokens)
-      if (!Number.isInteger(t) || t < 0 || t >= this.host.vocabSize)
-        throw new UserError(`token ${t} is outside the vocabulary (size ${this.host.vocabSize})`);
-    this.evaluate(tokens);
-  }
-
-  generate(opts: GenerateOptions): Promise<GenerateResult> {
-    return generateBySteps(this, opts);
-  }
-
-  async step(opts: SampleOptions): Promise<StepResult> {
-    const { dist } = this.current();
-    const position = this.length;
-    const token = sampleToken(dist, opts, uniformAt(opts.seed ?? this.host.defaultSeed, position));
-    if (position >= this.host.contextSize)
-      throw new UserError(`the context is full: ${position} tokens (raise --context-size)`);
-    this.evaluate([token]);
-    return {
-      token,
-      piece: this.host.tokenPiece(token),
-      logprob: logprobOf(dist, token),
-      isEog: this.host.isEog(token),
-    };
   }
 
   async hidden(layers: number[]): Promise<Float32Array[]> {
@@ -110,7 +43,7 @@ export class ReferenceSession implements Session {
     const cfg = this.state.model.config;
     return layers.map((layer) => {
       if (!(Number.isInteger(layer) && layer >= -1 && layer < cfg.layers))
-        throw new UserError(
+        throw new EngineCapabilityError(
           `the reference engine has layers -1 (final norm) and 0..${cfg.layers - 1}, not ${layer}`,
         );
       const at = (layer === -1 ? cfg.layers : layer) * cfg.dim;
@@ -118,30 +51,13 @@ export class ReferenceSession implements Session {
     });
   }
 
-  topLogprobs(k: number): Array<[token: number, logprob: number]> {
-    return topLogprobsOf(this.current().dist, k);
-  }
-
-  entropy(): number {
-    return entropyOf(this.current().dist);
-  }
-
-  mark(): Mark {
-    return new ReferenceMark(this.length, this, this.current());
-  }
-
   async rollback(mark: Mark): Promise<void> {
     this.ensureOpen();
-    if (!(mark instanceof ReferenceMark) || mark.owner !== this)
-      throw new Error('rollback: mark is not from this session');
-    if (mark.length > this.length)
-      throw new Error(
-        `rollback: mark at ${mark.length} is beyond the sequence end ${this.length} (rolled back past it?)`,
-      );
+    const own = ownMark<ReferenceState>(mark, this, this.length);
     // Cached keys and values past the mark are overwritten by whatever comes next.
-    truncate(this.state, mark.length);
-    this.ids.length = mark.length;
-    this.next = mark.next;
+    truncate(this.state, own.length);
+    this.ids.length = own.length;
+    this.next = own.state;
   }
 
   async close(): Promise<void> {
@@ -151,8 +67,8 @@ export class ReferenceSession implements Session {
     this.host.release(this.state);
   }
 
-  /** Runs the transformer over `tokens` and keeps the state after the last one. */
-  private evaluate(tokens: readonly number[]): void {
+  /** Runs the transformer one token at a time (no batched prefill: the models are tiny); keeps every layer. */
+  protected async evaluate(tokens: readonly number[]): Promise<void> {
     const start = this.ids.length;
     let out: TokenOutput | undefined;
     try {
@@ -174,15 +90,5 @@ export class ReferenceSession implements Session {
     });
     hidden.set(out.finalHidden, layers * dim);
     this.next = { dist: distributionFromLogits(out.logits), hidden };
-  }
-
-  private current(): NextState {
-    this.ensureOpen();
-    if (this.next === null) throw new Error('the session has no evaluated token yet');
-    return this.next;
-  }
-
-  private ensureOpen(): void {
-    if (this.closed) throw new Error('the session is closed');
   }
 }
