@@ -10,7 +10,7 @@ module.exports = {
       comment: 'pipelines take an Engine; only the CLI and the server load a concrete one',
       severity: 'error',
       from: { path: '^src/pipeline/' },
-      to: { path: '^src/engine/llamacpp/' },
+      to: { path: '^src/engine/(llamacpp|reference)/' },
     },
     {
       name: 'core-knows-no-engine-or-loop',
@@ -23,7 +23,7 @@ module.exports = {
       name: 'reason-above-engines-below-pipelines',
       severity: 'error',
       from: { path: '^src/reason/' },
-      to: { path: [above('pipeline', 'cli', 'server', 'testing'), '^src/engine/llamacpp/'] },
+      to: { path: [above('pipeline', 'cli', 'server', 'testing'), '^src/engine/(llamacpp|reference)/'] },
     },
     {
       name: 'engines-know-no-lynx',

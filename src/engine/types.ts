@@ -90,7 +90,11 @@ export interface EngineInfo {
   hiddenSize: number;
   vocabSize: number;
   contextSize: number;
-  /** Layers whose hidden state `Session.hidden` can return. -1 means the final-norm output. */
+  /**
+   * Layers whose hidden state `Session.hidden` can return. -1 means the final-norm output (what
+   * feeds the output projection); i in 0..layers−1 the residual stream after block i, before any
+   * norm (HF's `hidden_states[i + 1]`). 'all': -1 and every block (the reference engine).
+   */
   hiddenLayers: 'all' | number[];
   /**
    * True when sessions see the whole next-token distribution. False when they keep only the most

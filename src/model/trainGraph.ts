@@ -166,6 +166,17 @@ export class TrainGraph {
     return this.logits;
   }
 
+  /**
+   * Forward pass only: the residual stream after each block and the final norm's output, each
+   * [B·T, dim] (views, valid until the next call): the batched counterpart of `forwardToken`'s.
+   */
+  hiddenOf(batch: TrainBatch): { blocks: Vec[]; finalNorm: Vec } {
+    this.forwardLogits(batch);
+    const blocks = this.acts.slice(1).map((a) => a.xIn);
+    blocks.push(this.xFinal);
+    return { blocks, finalNorm: this.xnF };
+  }
+
   /** Runs the network up to the logits; returns the total target weight of the batch. */
   private forwardLogits(batch: TrainBatch): number {
     const { B, T, N, cfg, gemm } = this;

@@ -15,7 +15,8 @@ import type { Bundle } from '../bundle/Bundle.ts';
 import { describeFingerprint, sameModel } from '../bundle/fingerprint.ts';
 import { shouldExit } from '../conformal/MondrianConformal.ts';
 import { UserError } from '../errors.ts';
-import { type EventsData, problemKey, rolloutKey } from './events.ts';
+import type { EventsData } from './events.ts';
+import { type ReplayRollout, replayRollouts } from './replay.ts';
 
 /** How many standard errors above its target a realized rate may be and still hold. */
 export const AUDIT_SE_TOLERANCE = 2;
@@ -110,33 +111,10 @@ function checkStoreMatchesBundle(d: EventsData, bundle: Bundle): void {
 }
 
 /** One rollout's cue events in order: probe score, label, tokens used on an exit there. */
-interface AuditRollout {
-  problem: string;
-  tokens: number;
-  cues: Array<{ p: number; y: number; used: number }>;
-}
+type AuditRollout = ReplayRollout;
 
 function rolloutsOf(d: EventsData, bundle: Bundle): AuditRollout[] {
-  const p = bundle.probe.predictProbaBatch({ data: d.X, rows: d.events.length, cols: d.dim });
-  const byKey = new Map<string, AuditRollout>();
-  for (const r of d.rollouts)
-    byKey.set(rolloutKey(r.task, r.problemId, r.rollout), {
-      problem: problemKey(r.task, r.problemId),
-      tokens: r.tokens,
-      cues: [],
-    });
-  const order = d.events.map((_, i) => i).sort((a, b) => d.events[a].cueIndex - d.events[b].cueIndex);
-  for (const i of order) {
-    const e = d.events[i];
-    // A synthetic event has no cue: the online policy never decides there.
-    if (e.synthetic) continue;
-    const k = rolloutKey(e.task, e.problemId, e.rollout);
-    let r = byKey.get(k);
-    if (!r)
-      byKey.set(k, (r = { problem: problemKey(e.task, e.problemId), tokens: e.rolloutTokens, cues: [] }));
-    r.cues.push({ p: p[i], y: e.label, used: e.usedTokens });
-  }
-  return [...byKey.values()];
+  return replayRollouts(d, bundle.probe.predictProbaBatch({ data: d.X, rows: d.events.length, cols: d.dim }));
 }
 
 /** Sums per-rollout contributions into per-problem clusters. */

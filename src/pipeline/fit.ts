@@ -23,9 +23,9 @@ import { fitWarnings } from './fitWarnings.ts';
 
 /** Options of `fitBundle`. */
 export interface FitBundleOptions {
-  /** Events store prefixes (or any of their files). */
-  train: string;
-  calib: string;
+  /** Events store prefixes (or any of their files), or stores already read (e.g. `selectLayers` of one). */
+  train: string | EventsData;
+  calib: string | EventsData;
   probe: 'mlp' | 'logreg';
   deltas: number[];
   alphas: number[];
@@ -194,8 +194,8 @@ export function fitBundle(o: FitBundleOptions): FitReport {
   for (const a of o.alphas) checkLevel(a, 'alpha');
   checkLevel(o.epsilon, 'epsilon');
   const warnings: string[] = [];
-  const train = readEvents(o.train);
-  const calib = readEvents(o.calib);
+  const train = typeof o.train === 'string' ? readEvents(o.train) : o.train;
+  const calib = typeof o.calib === 'string' ? readEvents(o.calib) : o.calib;
   for (const d of [train, calib]) {
     if (d.incompleteBytes > 0) {
       warnings.push(

@@ -16,6 +16,7 @@ import {
 } from 'node-llama-cpp';
 import { UserError } from '../../errors.ts';
 import { type ChatFormatName, type ChatFormatOption, detectChatFormat, formatChat } from '../chatFormats.ts';
+import { checkContextSize, checkParallel, checkPrompt } from '../checks.ts';
 import type { ChatMessage, Engine, EngineInfo, OpenOptions, Session } from '../types.ts';
 import { DecodeScheduler, SCRATCH_SEQUENCE } from './DecodeScheduler.ts';
 import {
@@ -96,14 +97,6 @@ function llamaFor(gpu: boolean): Promise<Llama> {
   return p;
 }
 
-const MIN_CONTEXT = 16;
-
-function checkParallel(parallel: number | undefined): void {
-  const p = parallel ?? 1;
-  if (!Number.isInteger(p) || p < 1 || p > 256)
-    throw new UserError(`parallel must be an integer in [1, 256], got ${p}`);
-}
-
 /** ggml types whose CPU matmul rounds differently for one token than for several. */
 const FLOAT_TYPES = new Set([0, 1, 30]); // F32, F16, BF16
 
@@ -156,7 +149,7 @@ export class LlamaCppEngine implements Engine {
     const gpu = options.gpu ?? 'auto';
     if (gpu !== 'auto' && gpu !== 'off' && !(Number.isInteger(gpu) && gpu >= 0))
       throw new UserError(`gpu must be 'auto', 'off' or a number of layers, got ${String(gpu)}`);
-    checkParallel(options.parallel);
+    checkParallel(options.parallel ?? 1);
     const llama = await llamaFor(gpu !== 'off' && gpu !== 0);
     let model: LlamaModel;
     try {
@@ -206,7 +199,7 @@ export class LlamaCppEngine implements Engine {
     model: LlamaModel,
     options: Omit<LlamaCppLoadOptions, 'gpu'> = {},
   ): Promise<LlamaCppEngine> {
-    checkParallel(options.parallel);
+    checkParallel(options.parallel ?? 1);
     const file = modelPathOf(model);
     if (!file) throw new UserError('fromModel needs a model loaded from a GGUF file (its path is unknown)');
     const fileInfo = await inspectModelFile(file);
@@ -232,8 +225,7 @@ export class LlamaCppEngine implements Engine {
     // A vocab-only load reports no sizes: take them from the file's metadata.
     const trainContext = model.trainContextSize || (archMeta.context_length ?? 0);
     const contextSize = options.contextSize ?? Math.min(4096, trainContext);
-    if (!Number.isInteger(contextSize) || contextSize < MIN_CONTEXT)
-      throw new UserError(`context size must be an integer >= ${MIN_CONTEXT}, got ${contextSize}`);
+    checkContextSize(contextSize);
     const threads =
       options.threads ?? (params < 100e6 ? 1 : Math.max(1, Math.min(2, availableParallelism())));
     if (!Number.isInteger(threads) || threads < 1)
@@ -353,15 +345,7 @@ export class LlamaCppEngine implements Engine {
         `${this.info.modelId} was loaded as a tokenizer only (loadTokenizer): it cannot decode`,
       );
     const tokens = typeof prompt === 'string' ? this.promptTokens(prompt) : [...prompt];
-    if (tokens.length === 0) throw new UserError('the prompt is empty');
-    if (tokens.length > this.info.contextSize)
-      throw new UserError(
-        `the prompt has ${tokens.length} tokens, more than the context size ${this.info.contextSize} ` +
-          '(raise --context-size or shorten the prompt)',
-      );
-    for (const t of tokens)
-      if (!Number.isInteger(t) || t < 0 || t >= this.info.vocabSize)
-        throw new UserError(`prompt token ${t} is outside the vocabulary (size ${this.info.vocabSize})`);
+    checkPrompt(tokens, this.info);
     const top = opts.topLogprobs ?? 0;
     if (!Number.isInteger(top) || top < 0)
       throw new UserError(`topLogprobs must be a non-negative integer, got ${top}`);

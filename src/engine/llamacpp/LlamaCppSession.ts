@@ -12,28 +12,10 @@
  * the token drawn at a position depends on the seed, the position, the options and the sequence
  * only: batching, other sessions and rollbacks do not change it.
  */
-import { UserError } from '../../errors.ts';
-import { generateBySteps } from '../generateBySteps.ts';
-import {
-  distributionFromLogits,
-  distributionFromTop,
-  entropyOf,
-  logprobOf,
-  type NextTokenDistribution,
-  sampleToken,
-  topLogprobsOf,
-  uniformAt,
-} from '../sampler.ts';
-import type {
-  AppendOptions,
-  GenerateOptions,
-  GenerateResult,
-  Mark,
-  SampleOptions,
-  Session,
-  StepHint,
-  StepResult,
-} from '../types.ts';
+import { ownMark } from '../checks.ts';
+import { type NextState, SteppedSession, type SteppedSessionHost } from '../SteppedSession.ts';
+import { distributionFromLogits, distributionFromTop, type NextTokenDistribution } from '../sampler.ts';
+import type { Mark } from '../types.ts';
 import type { DecodeScheduler } from './DecodeScheduler.ts';
 import { type NativeContext, type NativeSampler, topFilter } from './internals.ts';
 
@@ -41,36 +23,21 @@ import { type NativeContext, type NativeSampler, topFilter } from './internals.t
 export type DistributionMode = 'full' | 'top';
 
 /** What a session needs from its engine. */
-export interface SessionHost {
-  readonly vocabSize: number;
-  readonly contextSize: number;
+export interface SessionHost extends SteppedSessionHost {
   /** Whether the context keeps hidden states. */
   readonly hiddenStates: boolean;
   readonly candidates: number;
   /** Vocabularies up to this size are sorted whole by llama.cpp in one pass. */
   readonly smallVocab: boolean;
-  readonly defaultSeed: number;
   readonly native: NativeContext;
   readonly scheduler: DecodeScheduler;
-  tokenPiece(token: number): string;
-  isEog(token: number): boolean;
   /** Called once when the session closes, after its sequence is cleared. */
   release(): void;
 }
 
 /** What the session knows about the position after its last token. Never mutated once made. */
-interface NextState {
-  readonly dist: NextTokenDistribution;
+interface LlamaState extends NextState {
   readonly hidden: Float32Array | null;
-}
-
-/** A position plus the state after it, so `rollback` restores distribution and hidden state too. */
-class LlamaCppMark implements Mark {
-  constructor(
-    readonly length: number,
-    readonly owner: LlamaCppSession,
-    readonly next: NextState,
-  ) {}
 }
 
 /** Counters for tests and benchmarks. */
@@ -80,10 +47,7 @@ export interface SessionStats {
 }
 
 /** One growing sequence; see `Session`. */
-export class LlamaCppSession implements Session {
-  private readonly ids: number[] = [];
-  private next: NextState | null = null;
-  private closed = false;
+export class LlamaCppSession extends SteppedSession<LlamaState> {
   readonly stats: SessionStats = { refreshes: 0 };
 
   /**
@@ -92,54 +56,15 @@ export class LlamaCppSession implements Session {
    * @param topSampler a chain whose top-k keeps the `candidates` most likely, partially sorted.
    */
   constructor(
-    private readonly host: SessionHost,
+    protected override readonly host: SessionHost,
     readonly sequence: number,
     private readonly mode: DistributionMode,
     private readonly greedySampler: NativeSampler,
     private readonly topSampler: NativeSampler,
   ) {
+    super(host);
     greedySampler.applyConfig({ temperature: 0 });
     topSampler.applyConfig({ temperature: 1, topK: host.candidates, seed: 0 });
-  }
-
-  get length(): number {
-    return this.ids.length;
-  }
-
-  tokens(): number[] {
-    return [...this.ids];
-  }
-
-  /** Evaluates tokens and keeps the next-token state after the last one. */
-  async append(tokens: number[], opts: AppendOptions = {}): Promise<void> {
-    this.ensureOpen();
-    if (tokens.length === 0) return;
-    const free = this.host.contextSize - this.length;
-    if (tokens.length > free)
-      throw new UserError(
-        `the context is full: ${this.length} + ${tokens.length} tokens exceed the context size ` +
-          `${this.host.contextSize} (raise --context-size)`,
-      );
-    await this.evaluate(tokens, this.length, opts.hidden ?? false);
-    this.ids.push(...tokens);
-  }
-
-  generate(opts: GenerateOptions): Promise<GenerateResult> {
-    return generateBySteps(this, opts);
-  }
-
-  async step(opts: SampleOptions, hint?: StepHint): Promise<StepResult> {
-    const { dist } = this.state();
-    const position = this.length;
-    const token = sampleToken(dist, opts, uniformAt(opts.seed ?? this.host.defaultSeed, position));
-    const logprob = logprobOf(dist, token);
-    const piece = this.host.tokenPiece(token);
-    const isEog = this.host.isEog(token);
-    if (this.length >= this.host.contextSize)
-      throw new UserError(`the context is full: ${this.length} tokens (raise --context-size)`);
-    await this.evaluate([token], position, hint?.hidden?.(token, piece) ?? false);
-    this.ids.push(token);
-    return { token, piece, logprob, isEog };
   }
 
   async hidden(layers: number[]): Promise<Float32Array[]> {
@@ -151,33 +76,16 @@ export class LlamaCppSession implements Session {
         );
     if (!this.host.hiddenStates) throw new Error('this engine was loaded with hiddenStates: false');
     if (layers.length === 0) return [];
-    if (this.state().hidden === null) await this.refresh();
-    const h = this.state().hidden as Float32Array;
+    if (this.current().hidden === null) await this.refresh();
+    const h = this.current().hidden as Float32Array;
     return layers.map(() => h.slice());
-  }
-
-  topLogprobs(k: number): Array<[token: number, logprob: number]> {
-    return topLogprobsOf(this.state().dist, k);
-  }
-
-  entropy(): number {
-    return entropyOf(this.state().dist);
-  }
-
-  mark(): Mark {
-    return new LlamaCppMark(this.length, this, this.state());
   }
 
   async rollback(mark: Mark): Promise<void> {
     this.ensureOpen();
-    if (!(mark instanceof LlamaCppMark) || mark.owner !== this)
-      throw new Error('rollback: mark is not from this session');
-    if (mark.length > this.length)
-      throw new Error(
-        `rollback: mark at ${mark.length} is beyond the sequence end ${this.length} (rolled back past it?)`,
-      );
-    if (mark.length < this.length) await this.erase(mark.length);
-    this.next = mark.next;
+    const own = ownMark<LlamaState>(mark, this, this.length);
+    if (own.length < this.length) await this.erase(own.length);
+    this.next = own.state;
   }
 
   async close(): Promise<void> {
@@ -195,17 +103,18 @@ export class LlamaCppSession implements Session {
 
   // ------------------------------------------------------------------ internals
 
-  /** Decodes `tokens` from `start` (through the shared scheduler) and reads the next-token state. */
-  private async evaluate(tokens: readonly number[], start: number, hidden: boolean): Promise<void> {
+  /** Decodes `tokens` after the sequence (through the shared scheduler) and reads the next-token state. */
+  protected async evaluate(tokens: readonly number[], hidden: boolean): Promise<void> {
     await this.host.scheduler.submit({
       sequence: this.sequence,
-      start,
+      start: this.ids.length,
       tokens,
       hidden: hidden && this.host.hiddenStates,
       collect: async (index, h) => {
         this.next = { dist: await this.read(index), hidden: h };
       },
     });
+    this.ids.push(...tokens);
   }
 
   /** Reads the next-token distribution at batch logit `index` (runs right after the decode). */
@@ -261,8 +170,7 @@ export class LlamaCppSession implements Session {
     this.stats.refreshes++;
     this.host.scheduler.stats.refreshes++;
     await this.erase(this.ids.length - 1);
-    await this.evaluate([last], this.ids.length, true);
-    this.ids.push(last);
+    await this.evaluate([last], true);
   }
 
   /** Drops tokens [from, length) from the KV cache. */
@@ -273,15 +181,5 @@ export class LlamaCppSession implements Session {
     );
     if (!ok) throw new Error(`llama.cpp could not erase tokens ${from}..${end} of sequence ${this.sequence}`);
     this.ids.length = from;
-  }
-
-  private state(): NextState {
-    this.ensureOpen();
-    if (this.next === null) throw new Error('the session has no evaluated token yet');
-    return this.next;
-  }
-
-  private ensureOpen(): void {
-    if (this.closed) throw new Error('the session is closed');
   }
 }
