@@ -13,7 +13,12 @@ import type { Bundle } from '../../bundle/Bundle.ts';
 import { DEFAULT_EPSILON } from '../../conformal/riskLevel.ts';
 import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
-import { isTestbedTask, TESTBED_SLICES, type TestbedSlice } from '../../tasks/testbedTasks.ts';
+import { isTestbedTask } from '../../tasks/testbedTasks.ts';
+
+/** The slices the ablation uses: probe training, calibration, test (the tuning slice `dev` is not needed). */
+const ABLATION_SLICES = ['train', 'calib', 'test'] as const;
+type AblationSlice = (typeof ABLATION_SLICES)[number];
+
 import { type CollectProgress, collectEvents } from '../collect.ts';
 import { type EventsData, problemKey, readEvents } from '../events.ts';
 import { selectLayers } from '../featureLayers.ts';
@@ -69,7 +74,7 @@ export interface LayerAblationOptions {
   split: string;
   dataSeed: number;
   /** Problems per slice. */
-  problems: Record<TestbedSlice, number>;
+  problems: Record<AblationSlice, number>;
   samples: number;
   temperature: number;
   topP: number;
@@ -138,8 +143,8 @@ export interface LayerConfigResult extends LayerConfig {
 export interface LayerAblationResult {
   model: { id: string; architecture: string; layers: number; hiddenSize: number; engine: string };
   settings: Omit<LayerAblationOptions, 'onProgress' | 'configs' | 'out'> & { accuracyTolerance: number };
-  stores: Record<TestbedSlice, string>;
-  data: Record<TestbedSlice, SliceSummary>;
+  stores: Record<AblationSlice, string>;
+  data: Record<AblationSlice, SliceSummary>;
   vanilla: { calib: ReplayOutcome; test: ReplayOutcome };
   oracle: { test: ReplayOutcome };
   base: string;
@@ -173,7 +178,7 @@ function checkOptions(engine: Engine, o: LayerAblationOptions): void {
 async function collectSlice(
   engine: Engine,
   o: LayerAblationOptions,
-  slice: TestbedSlice,
+  slice: AblationSlice,
   layers: number[],
 ): Promise<{ data: EventsData; summary: SliceSummary }> {
   const problems = loadProblems({
@@ -266,8 +271,8 @@ export async function runLayerAblation(
   checkOptions(engine, o);
   const tol = o.accuracyTolerance ?? 0.01;
   const allLayers = [...Array.from({ length: engine.info.layers }, (_, i) => i), -1];
-  const slices = {} as Record<TestbedSlice, { data: EventsData; summary: SliceSummary }>;
-  for (const slice of TESTBED_SLICES) slices[slice] = await collectSlice(engine, o, slice, allLayers);
+  const slices = {} as Record<AblationSlice, { data: EventsData; summary: SliceSummary }>;
+  for (const slice of ABLATION_SLICES) slices[slice] = await collectSlice(engine, o, slice, allLayers);
   const test = slices.test.data;
   const plain = replayRollouts(test, new Float32Array(test.events.length));
   const plainCalib = replayRollouts(slices.calib.data, new Float32Array(slices.calib.data.events.length));
