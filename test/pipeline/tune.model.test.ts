@@ -118,4 +118,26 @@ describe('eval --tune', () => {
       }),
     ).rejects.toThrow(/N% token counts are sized on dev/);
   });
+
+  it('tunes on fewer dev problems and seeds than it reports (--dev-limit, --dev-seeds)', async () => {
+    const methods = parseMethodSpecs('vanilla,lynx:delta=[0.1,0.3]');
+    const r = await runEval({
+      ...base,
+      methods,
+      tune: true,
+      datasets: [
+        { ...dataset, problems: dataset.problems.slice(0, 3), devProblems: dataset.devProblems.slice(0, 2) },
+      ],
+      seeds: [1, 2],
+      devSeeds: [1],
+      out: join(dir, 'dev-sizes'),
+    });
+    const count = (slice: string, seed: number) =>
+      r.rows.filter((x) => x.label === 'vanilla' && x.slice === slice && x.seed === seed).length;
+    expect([count('dev', 1), count('dev', 2), count('test', 1), count('test', 2)]).toEqual([2, 0, 3, 3]);
+    expect(r.summary.context.devSeeds).toEqual([1]);
+    await expect(
+      runEval({ ...base, methods, tune: true, devSeeds: [], out: join(dir, 'x') }),
+    ).rejects.toThrow(/--dev-seeds is empty/);
+  });
 });

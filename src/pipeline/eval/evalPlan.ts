@@ -25,6 +25,8 @@ export interface EvalDataset {
    */
   slice?: TestbedSlice | 'all';
   limit?: number;
+  /** Problems on dev when the eval tunes or measures references (default: `limit`). */
+  devLimit?: number;
   /** Testbed generation / slice and dev-test partition seed (default 42). */
   dataSeed?: number;
   /** Use these problems instead of loading the task (programmatic use, tests). */
@@ -58,7 +60,7 @@ function load(d: EvalDataset, name: string, slice: string, dataDir?: string): re
     dataset: name,
     split: d.split ?? (testbed ? 'heldout' : undefined),
     slice: slice as TestbedSlice | 'all',
-    limit: d.limit,
+    limit: slice === DEV_SLICE ? (d.devLimit ?? d.limit) : d.limit,
     dataSeed: d.dataSeed,
     dataDir,
   });

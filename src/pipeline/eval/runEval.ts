@@ -45,6 +45,8 @@ export interface EvalOptions {
   datasets: EvalDataset[];
   temperatures: number[];
   seeds: number[];
+  /** Seeds on the dev slice (default: `seeds`): choices can be made on fewer runs than are reported. */
+  devSeeds?: number[];
   /** Limit on thinking + answer tokens per run. */
   maxTokens: number;
   /** Limit on a forced (exit-cue) answer. Default 64. */
@@ -113,7 +115,8 @@ function checkOptions(o: EvalOptions): void {
     throw new UserError('--tune compares every setting with vanilla on dev: list vanilla among the methods');
   for (const t of o.temperatures)
     if (!(t >= 0 && Number.isFinite(t))) throw new UserError(`temperature must be >= 0, got ${t}`);
-  for (const s of o.seeds)
+  if (o.devSeeds?.length === 0) throw new UserError('eval: --dev-seeds is empty');
+  for (const s of [...o.seeds, ...(o.devSeeds ?? [])])
     if (!Number.isSafeInteger(s) || s < 0)
       throw new UserError(`seed must be a non-negative integer, got ${s}`);
   if (!Number.isSafeInteger(o.maxTokens) || o.maxTokens <= 0)
@@ -203,7 +206,7 @@ interface Job {
  */
 function planJobs(
   parts: readonly EvalPart[],
-  o: Pick<EvalOptions, 'temperatures' | 'seeds' | 'methods'>,
+  o: Pick<EvalOptions, 'temperatures' | 'seeds' | 'devSeeds' | 'methods'>,
   using: {
     /** `o.methods`, plus vanilla for the reference pass when it is not listed. */
     methods: readonly MethodSpec[];
@@ -215,7 +218,7 @@ function planJobs(
   const jobs: Job[] = [];
   for (const part of parts)
     for (const temperature of o.temperatures)
-      for (const seed of o.seeds)
+      for (const seed of part.slice === DEV_SLICE ? (o.devSeeds ?? o.seeds) : o.seeds)
         for (const problem of part.problems) {
           const sampleSeed = evalSampleSeed(seed, part.dataset, problem.id);
           const runs: PlannedRun[] = [];
@@ -398,6 +401,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     families: Object.fromEntries(methods.map((m) => [m.label, m.family])),
     temperatures: o.temperatures,
     seeds: o.seeds,
+    ...(o.devSeeds ? { devSeeds: o.devSeeds } : {}),
     maxTokens: o.maxTokens,
     tuning: {
       on: tune ? DEV_SLICE : null,

@@ -35,6 +35,8 @@ export interface EvalContext {
   families?: Record<string, string>;
   temperatures: number[];
   seeds: number[];
+  /** Seeds on the dev slice when they differ from `seeds`. */
+  devSeeds?: number[];
   maxTokens: number;
   /** Where choices are made and reported (default: in-sample on every slice, 1 point tolerance). */
   tuning?: TuningSetup;
