@@ -28,6 +28,8 @@ import {
 export interface SglangConnectOptions extends SglangClientOptions {
   /** The model's tokenizer (e.g. `LlamaCppEngine.loadTokenizer(gguf)`): ids are made and read here. */
   tokenizer: ModelTokenizer;
+  /** `dispose()` (and a failed connect) also frees the tokenizer. Default false: the caller owns it. */
+  ownsTokenizer?: boolean;
   /** Sessions in flight at once; the server batches their requests (default 64). */
   parallel?: number;
   /** Sampling seed of requests whose options name none (default 0), sent as `sampling_seed`. */
@@ -39,10 +41,15 @@ export interface SglangConnectOptions extends SglangClientOptions {
    * feature) or 'last' (only the final vector; builds with PR #30177). Default 'full': the
    * one-token requests make both transfer one vector when the radix cache holds the prefix.
    */
-  hiddenMode?: 'full' | 'last';
+  hiddenMode?: SglangHiddenMode;
   /** Alternatives asked for per token when a policy reads entropy (default 20; entropy is then a lower bound). */
   candidates?: number;
 }
+
+/** How hidden states are asked for: see `SglangConnectOptions.hiddenMode`. */
+export type SglangHiddenMode = 'full' | 'last';
+export const SGLANG_HIDDEN_MODES: readonly SglangHiddenMode[] = ['full', 'last'];
+export const DEFAULT_SGLANG_HIDDEN_MODE: SglangHiddenMode = 'full';
 
 /** Transfer counters, for benchmarks and the runbook's cost per cue. */
 export interface SglangEngineStats {
@@ -80,7 +87,8 @@ export class SglangEngine implements Engine {
   readonly server: { modelPath: string; version?: string; hiddenStates: boolean };
   private readonly tokenizer: ModelTokenizer;
   private readonly seed: number;
-  private readonly hiddenMode: 'full' | 'last';
+  private readonly hiddenMode: SglangHiddenMode;
+  private readonly ownsTokenizer: boolean;
   private readonly candidates: number;
   private readonly inFlight = new Set<AbortController>();
   private open_ = 0;
@@ -97,7 +105,8 @@ export class SglangEngine implements Engine {
     this.tokenizer = opts.tokenizer;
     this.server = server;
     this.seed = opts.seed ?? 0;
-    this.hiddenMode = opts.hiddenMode ?? 'full';
+    this.hiddenMode = opts.hiddenMode ?? DEFAULT_SGLANG_HIDDEN_MODE;
+    this.ownsTokenizer = opts.ownsTokenizer ?? false;
     this.candidates = opts.candidates ?? 20;
     const t = opts.tokenizer.info;
     this.info = {
@@ -120,10 +129,19 @@ export class SglangEngine implements Engine {
    * size. Every failure is a UserError that says what to change.
    */
   static async connect(opts: SglangConnectOptions): Promise<SglangEngine> {
+    try {
+      return await SglangEngine.connectWith(opts);
+    } catch (err) {
+      if (opts.ownsTokenizer) await opts.tokenizer.dispose?.();
+      throw err;
+    }
+  }
+
+  private static async connectWith(opts: SglangConnectOptions): Promise<SglangEngine> {
     const parallel = opts.parallel ?? 64;
     if (!Number.isInteger(parallel) || parallel < 1 || parallel > 4096)
       throw new UserError(`parallel must be an integer in [1, 4096], got ${parallel}`);
-    if (opts.hiddenMode !== undefined && opts.hiddenMode !== 'full' && opts.hiddenMode !== 'last')
+    if (opts.hiddenMode !== undefined && !SGLANG_HIDDEN_MODES.includes(opts.hiddenMode))
       throw new UserError(`hiddenMode must be 'full' or 'last', got ${JSON.stringify(opts.hiddenMode)}`);
     const client = new SglangClient(opts);
     const model = await client.get('/get_model_info', WireModelInfo);
@@ -253,11 +271,12 @@ export class SglangEngine implements Engine {
     );
   }
 
-  /** Stops every request in flight; sessions fail afterwards. */
+  /** Stops every request in flight (sessions fail afterwards); frees the tokenizer when it owns it. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     for (const controller of this.inFlight) controller.abort();
+    if (this.ownsTokenizer) await this.tokenizer.dispose?.();
   }
 
   // ------------------------------------------------------------------ requests
