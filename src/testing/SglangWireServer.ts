@@ -114,7 +114,8 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
   let failures: { n: number; how: number | 'reset' } = { n: 0, how: 503 };
   let ridCounter = 0;
 
-  const app = Fastify({ bodyLimit: 256 * 1024 * 1024 });
+  // close() ends every connection: a client that gave up mid-request must not hold the server open.
+  const app = Fastify({ bodyLimit: 256 * 1024 * 1024, forceCloseConnections: true });
 
   app.addHook('onRequest', async (request, reply) => {
     if (failures.n <= 0) return;
@@ -207,12 +208,23 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
   }
 
   async function generate(body: GenerateBody) {
+    const rid = body.rid ?? `wire-${++ridCounter}`;
+    // Known from arrival, so an abort that comes while the request waits for a session still counts.
+    running.add(rid);
+    try {
+      return await generateRequest(body, rid);
+    } finally {
+      running.delete(rid);
+      aborted.delete(rid);
+    }
+  }
+
+  async function generateRequest(body: GenerateBody, rid: string) {
     const sp = body.sampling_params;
     if (body.return_hidden_states !== false && !enableHidden) throw new BadRequest(HIDDEN_DISABLED);
     if (body.return_hidden_states === 'last' && !lastMode)
       throw new BadRequest('return_hidden_states must be a boolean or a list of booleans');
     if (body.stream) throw new BadRequest('this test server answers stream: false only');
-    const rid = body.rid ?? `wire-${++ridCounter}`;
     let session: Session;
     let input: number[];
     const wantHidden = body.return_hidden_states !== false;
@@ -247,7 +259,6 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
     } else {
       session = await engine.open(input, { topLogprobs: body.top_logprobs_num });
     }
-    running.add(rid);
     const output: number[] = [];
     const logprobs: Array<[number, number, null]> = [];
     const tops: Array<Array<[number, number, null]>> = [];
@@ -293,8 +304,6 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
         }
       }
     } finally {
-      running.delete(rid);
-      aborted.delete(rid);
       await session.close();
     }
     remember([...input, ...output]);

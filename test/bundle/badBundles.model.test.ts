@@ -95,7 +95,7 @@ describe('bad bundles: one line, exit 2, nothing decoded', () => {
     [
       'another model with the same shape and vocabulary (a fine-tune)',
       async () => ({ model: await otherWeights(), bundle: BUNDLE }),
-      /bundle was made for qwen2 4 layers hidden 128 vocab 768\/\w+ weights \w+; this model is qwen2 4 layers hidden 128 vocab 768\/\w+ weights \w+/,
+      /bundle was made for qwen2 4 layers hidden 128 vocab 768\/\w+ weights \w+ \(testbed\.gguf\); this model is qwen2 4 layers hidden 128 vocab 768\/\w+ weights \w+ \(finetuned\.gguf on llama\.cpp\)/,
     ],
     [
       'a negative quantile',
