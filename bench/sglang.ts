@@ -62,6 +62,12 @@ interface WireCost {
   /** Mean prompt tokens a hidden-state read sends, and request bytes per prompt token (the prefix goes as ids every time). */
   promptTokensPerRead: number;
   requestBytesPerPromptToken: number;
+  /**
+   * Prompt tokens per chat request with LYNX on: all of them (what the wire server evaluates: it
+   * keeps no KV cache between requests) and those outside the prefix cache (what SGLang computes).
+   */
+  promptTokensPerChat: number;
+  uncachedPromptTokensPerChat: number;
 }
 
 function wireCost(on: WireTraceEntry[], off: WireTraceEntry[], chats: number, hiddenSize: number): WireCost {
@@ -96,6 +102,9 @@ function wireCost(on: WireTraceEntry[], off: WireTraceEntry[], chats: number, hi
     promptTokensPerRead: reads.reduce((s, e) => s + (e.inputTokens ?? 0), 0) / n,
     requestBytesPerPromptToken:
       all.reduce((s, e) => s + e.requestBytes, 0) / all.reduce((s, e) => s + (e.inputTokens ?? 0), 0),
+    promptTokensPerChat: all.reduce((s, e) => s + (e.inputTokens ?? 0), 0) / chats,
+    uncachedPromptTokensPerChat:
+      all.reduce((s, e) => s + (e.inputTokens ?? 0) - (e.cachedTokens ?? 0), 0) / chats,
   };
 }
 
@@ -180,7 +189,9 @@ export async function run(): Promise<Record<string, unknown>> {
     `  wire cost: /generate per chat request ${cost.requestsPerChatOn.toFixed(1)} with LYNX, ${cost.requestsPerChatOff.toFixed(1)} without; ` +
       `${cost.cuesPerChat.toFixed(1)} cues read per chat request, ${cost.roundTripsPerCue.toFixed(2)} extra round trips per cue; ` +
       `a hidden-state read: ${cost.promptTokensPerRead.toFixed(0)} prompt tokens sent, ${cost.hiddenReadBytes.toFixed(0)} B back ` +
-      `(${cost.bytesPerHiddenFloat.toFixed(1)} B per float, hidden size ${backing.info.hiddenSize}); ${cost.requestBytesPerPromptToken.toFixed(2)} request B per prompt token`,
+      `(${cost.bytesPerHiddenFloat.toFixed(1)} B per float, hidden size ${backing.info.hiddenSize}); ${cost.requestBytesPerPromptToken.toFixed(2)} request B per prompt token; ` +
+      `prompt tokens per chat request with LYNX ${cost.promptTokensPerChat.toFixed(0)}, of them outside the prefix cache ${cost.uncachedPromptTokensPerChat.toFixed(0)} ` +
+      '(the wire server evaluates all of them; SGLang only the latter)',
   );
   return { rounds, perBlock, sessions: SESSIONS, results, wireCost: cost };
 }

@@ -7,6 +7,9 @@
  *   vector per decode step after the first]: the vector sent with the step that samples token k is
  *   the state at input token k−1, so the last generated token has none;
  * - `return_hidden_states: "last"` keeps only the final vector (PR #30177);
+ * - with `legacyPromptRows`, the prompt block is as builds before PR #30177 slice it: as many rows
+ *   as prompt tokens, so after a prefix-cache hit it runs past the request's own rows (in SGLang
+ *   into other requests' rows; here into zero rows);
  * - a radix prefix cache is emulated: `cached_tokens` is the longest prefix shared with an earlier
  *   request's prompt + output, and at least one prompt token is always computed;
  * - without `enableReturnHiddenStates` a request for hidden states is refused with SGLang's message;
@@ -28,6 +31,8 @@ export interface SglangWireServerOptions {
   enableReturnHiddenStates?: boolean;
   /** Accept `return_hidden_states: "last"` (default true; false: an older build that rejects it). */
   lastMode?: boolean;
+  /** Slice the prompt block by the prompt's length, as builds before PR #30177 (default false). */
+  legacyPromptRows?: boolean;
   /** As `--speculative-algorithm` (reported by `/get_server_info`; default none). */
   speculativeAlgorithm?: string | null;
   /** Prefixes remembered for `cached_tokens` (default 512 requests). */
@@ -256,6 +261,8 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
         await session.append([input[i]], { hidden: true });
         rows.push(Array.from((await session.hidden([-1]))[0]));
       }
+      if (opts.legacyPromptRows)
+        while (rows.length < input.length) rows.push(new Array(rows[0].length).fill(0));
     } else {
       session = await engine.open(input, { topLogprobs: body.top_logprobs_num });
     }

@@ -130,6 +130,44 @@ describe('hidden states', () => {
     }
   });
 
+  it('reads the right row on builds before SGLang PR #30177, whose prompt block runs past the computed rows', async () => {
+    const legacy = await startSglangWireServer({ engine: local, legacyPromptRows: true });
+    const e = await SglangEngine.connect({ url: legacy.url, tokenizer });
+    const s = await e.open(PROMPT);
+    const l = await local.open(PROMPT);
+    try {
+      const sample = { temperature: 0 };
+      await s.generate({ sample, maxTokens: 6 });
+      await l.generate({ sample, maxTokens: 6 });
+      const [hb] = await s.hidden([-1]);
+      const [ha] = await l.hidden([-1]);
+      // The read hit the prefix cache, and the block had more rows than were computed.
+      const read = legacy.trace.at(-1) as (typeof legacy.trace)[number];
+      expect(read.cachedTokens).toBeGreaterThan(0);
+      expect(read.hiddenVectors).toBe(read.inputTokens);
+      expect(Array.from(hb).map((x) => x.toFixed(3))).toEqual(Array.from(ha).map((x) => x.toFixed(3)));
+    } finally {
+      await s.close();
+      await l.close();
+      await e.dispose();
+      await legacy.close();
+    }
+  });
+
+  it("refuses 'last' at connect on a build without it, naming the alternative", async () => {
+    const old = await startSglangWireServer({ engine: local, lastMode: false });
+    try {
+      await expect(SglangEngine.connect({ url: old.url, tokenizer, hiddenMode: 'last' })).rejects.toThrow(
+        /does not accept return_hidden_states "last" .*use --sglang-hidden full/,
+      );
+      const full = await SglangEngine.connect({ url: old.url, tokenizer });
+      expect(full.info.hiddenLayers).toEqual([-1]);
+      await full.dispose();
+    } finally {
+      await old.close();
+    }
+  });
+
   it('names the server flag when hidden states are off', async () => {
     const off = await startSglangWireServer({ engine: local, enableReturnHiddenStates: false });
     const e = await SglangEngine.connect({ url: off.url, tokenizer });

@@ -69,7 +69,10 @@ export interface SglangEngineStats {
 /** Text whose tokenization the server and the local tokenizer must agree on (cues, braces, digits, specials, unicode). */
 const TOKENIZER_PROBE = 'Hmm, wait: 12 + 7 = 19. Alternatively, \\boxed{19}. </think> Ünïcödé ✓ «ok»';
 
-const HIDDEN_FLAG_MESSAGE = /return[_ ]hidden[_ ]states/i;
+/** SGLang's refusal when the server runs without --enable-return-hidden-states. */
+const HIDDEN_OFF_MESSAGE = /not configured to return the hidden states|enable[-_]return[-_]hidden[-_]states/i;
+/** Any refusal that names the field (e.g. an older build's validation error for "last"). */
+const HIDDEN_FIELD_MESSAGE = /return[_ ]hidden[_ ]states/i;
 
 /** An SGLang server behind the engine contract; see the file comment. */
 export class SglangEngine implements Engine {
@@ -183,17 +186,24 @@ export class SglangEngine implements Engine {
       return_logprob: true,
       logprob_start_len: 0,
       rid: `lynx-check-${randomUUID()}`,
-      ...(this.server.hiddenStates ? { return_hidden_states: true } : {}),
+      ...(this.server.hiddenStates ? { return_hidden_states: this.hiddenField() } : {}),
     };
     let response: WireGenerateResponse;
     try {
       response = await this.client.post('/generate', body, WireGenerateResponse);
     } catch (err) {
-      if (err instanceof SglangHttpError && HIDDEN_FLAG_MESSAGE.test(err.serverMessage)) {
+      if (!(err instanceof SglangHttpError && this.server.hiddenStates)) throw err;
+      if (HIDDEN_OFF_MESSAGE.test(err.serverMessage)) {
+        // Connect anyway (policies without hidden states work); reading one names the flag.
         (this.server as { hiddenStates: boolean }).hiddenStates = false;
         (this.info as { hiddenLayers: number[] }).hiddenLayers = [];
         return this.checkTokenizer();
       }
+      if (this.hiddenMode === 'last' && HIDDEN_FIELD_MESSAGE.test(err.serverMessage))
+        throw new UserError(
+          `the SGLang server at ${this.client.url} does not accept return_hidden_states "last" (${err.serverMessage}); ` +
+            'that mode came with SGLang PR #30177: use --sglang-hidden full, or a newer SGLang',
+        );
       throw err;
     }
     const input = response.meta_info.input_token_logprobs as Array<[unknown, number]> | undefined;
@@ -203,11 +213,12 @@ export class SglangEngine implements Engine {
         throw new UserError(
           `the SGLang server's model (${this.server.modelPath}) tokenizes differently from the local tokenizer ` +
             `(${this.tokenizer.info.modelId}): ${JSON.stringify(TOKENIZER_PROBE)} is [${remote.join(',')}] there and ` +
-            `[${local.join(',')}] here; pass a tokenizer file of the model the server runs`,
+            `[${local.join(',')}] here; pass (--model) a GGUF of the model the server runs`,
         );
     }
     if (this.server.hiddenStates) {
       const h = lastInputState(response.meta_info.hidden_states);
+      // Any row will do: only its length is checked.
       if (h && h.length !== this.info.hiddenSize)
         throw new UserError(
           `the SGLang server's model (${this.server.modelPath}) has hidden size ${h.length}, but the tokenizer file ` +
@@ -317,6 +328,11 @@ export class SglangEngine implements Engine {
     return { tokens, logprobs, ...(top ? { top } : {}), aborted: meta.finish_reason?.type === 'abort' };
   }
 
+  /** The `return_hidden_states` value of the configured mode. */
+  private hiddenField(): true | 'last' {
+    return this.hiddenMode === 'last' ? 'last' : true;
+  }
+
   private async lastHidden(ids: readonly number[]): Promise<Float32Array> {
     if (!this.server.hiddenStates)
       throw new UserError(
@@ -327,13 +343,13 @@ export class SglangEngine implements Engine {
       sampling_params: { max_new_tokens: 1, temperature: 0 },
       rid: `lynx-h-${randomUUID()}`,
       stream: false,
-      return_hidden_states: this.hiddenMode === 'last' ? 'last' : true,
+      return_hidden_states: this.hiddenField(),
     };
     let response: WireGenerateResponse | null;
     try {
       response = await this.send(body);
     } catch (err) {
-      if (err instanceof SglangHttpError && HIDDEN_FLAG_MESSAGE.test(err.serverMessage))
+      if (err instanceof SglangHttpError && HIDDEN_FIELD_MESSAGE.test(err.serverMessage))
         throw new UserError(
           `the SGLang server at ${this.client.url} refused hidden states (${err.serverMessage}): launch it with --enable-return-hidden-states` +
             (this.hiddenMode === 'last'
@@ -344,9 +360,13 @@ export class SglangEngine implements Engine {
     }
     if (response === null) throw new Error('aborted');
     this.stats.hiddenRequests++;
-    const hidden = response.meta_info.hidden_states;
-    this.stats.hiddenVectors += hiddenVectorCount(hidden);
-    const h = lastInputState(hidden);
+    const meta = response.meta_info;
+    this.stats.hiddenVectors += hiddenVectorCount(meta.hidden_states);
+    const computed =
+      meta.prompt_tokens !== undefined && meta.cached_tokens !== undefined
+        ? meta.prompt_tokens - meta.cached_tokens
+        : undefined;
+    const h = lastInputState(meta.hidden_states, computed);
     if (!h)
       throw new UserError(
         `the SGLang server at ${this.client.url} sent no hidden state; launch it with --enable-return-hidden-states`,
