@@ -21,7 +21,7 @@ import { loadProblems, type WorkProblem } from '../src/pipeline/problems.ts';
 import { ChatService } from '../src/server/ChatService.ts';
 import { createServer } from '../src/server/server.ts';
 import { buildBenchModel } from '../src/testing/testModels.ts';
-import { type Block, block, type Cell, cell, formatCell } from './lib/load.ts';
+import { type Block, block, type Cell, cell, chatJob, formatCell } from './lib/load.ts';
 import { formatSpread } from './lib/stats.ts';
 
 const SAMPLE = { temperature: 0.6, topP: 0.95 };
@@ -73,18 +73,13 @@ async function testbedPart(rounds: number, perBlock: number) {
   const model = await llama.loadModel({ modelPath: 'models/testbed.gguf', gpuLayers: 0 });
   const problems = loadProblems({ dataset: 'testbed-arith', split: 'heldout', limit: rounds * perBlock });
   const maxTokens = 640;
-  const viaServer = (lynx: boolean) => async (p: WorkProblem, seed: number) => {
-    const r = (await client.chat.completions.create({
+  const viaServer = (lynx: boolean) =>
+    chatJob(client, {
       model: 'testbed',
-      messages: p.messages,
-      max_tokens: maxTokens,
-      seed,
-      ...SAMPLE,
-      ...(lynx ? {} : { lynx: false }),
-    } as never)) as OpenAI.Chat.ChatCompletion;
-    const m = r.choices[0].message as { content: string | null };
-    return { tokens: r.usage?.completion_tokens ?? 0, correct: gradeAnswer(p.kind, m.content ?? '', p.gold) };
-  };
+      maxTokens,
+      sample: { temperature: SAMPLE.temperature, top_p: SAMPLE.topP },
+      lynx,
+    });
   const results: Record<string, Record<string, Cell>> = {};
   try {
     await viaServer(true)(problems[0], 0); // warm-up

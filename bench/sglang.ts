@@ -17,12 +17,11 @@
  * Run: `npm run bench -- sglang` (about 2 minutes; results in bench-results/sglang.json).
  */
 import OpenAI from 'openai';
-import { gradeAnswer } from '../src/answers/grade.ts';
 import { startServe } from '../src/cli/commands/serve.ts';
 import { LlamaCppEngine } from '../src/engine/llamacpp/LlamaCppEngine.ts';
-import { loadProblems, type WorkProblem } from '../src/pipeline/problems.ts';
+import { loadProblems } from '../src/pipeline/problems.ts';
 import { startSglangWireServer, type WireTraceEntry } from '../src/testing/SglangWireServer.ts';
-import { type Block, block, type Cell, cell, formatCell } from './lib/load.ts';
+import { type Block, block, type Cell, cell, chatJob, formatCell } from './lib/load.ts';
 
 const MODEL = 'models/testbed.gguf';
 const BUNDLE = 'models/testbed.lynx.json';
@@ -127,18 +126,8 @@ export async function run(): Promise<Record<string, unknown>> {
     sglang: new OpenAI({ baseURL: `${sglang.url}/v1`, apiKey: 'none', maxRetries: 0, timeout: 600_000 }),
   };
   type Side = keyof typeof clients;
-  const ask = (side: Side, lynx: boolean) => async (p: WorkProblem, seed: number) => {
-    const r = (await clients[side].chat.completions.create({
-      model: 'testbed',
-      messages: p.messages,
-      max_tokens: MAX_TOKENS,
-      seed,
-      ...SAMPLE,
-      ...(lynx ? {} : { lynx: false }),
-    } as never)) as OpenAI.Chat.ChatCompletion;
-    const m = r.choices[0].message as { content: string | null };
-    return { tokens: r.usage?.completion_tokens ?? 0, correct: gradeAnswer(p.kind, m.content ?? '', p.gold) };
-  };
+  const ask = (side: Side, lynx: boolean) =>
+    chatJob(clients[side], { model: 'testbed', maxTokens: MAX_TOKENS, sample: SAMPLE, lynx });
   const problems = loadProblems({ dataset: 'testbed-arith', split: 'heldout', limit: rounds * perBlock });
   const configs = (['embedded', 'sglang'] as const).flatMap((side) =>
     [true, false].map((lynx) => ({ side, lynx, name: `${side}, LYNX ${lynx ? 'δ 0.2' : 'off'}` })),

@@ -2,6 +2,9 @@
  * Load generation for the server benchmarks: blocks of requests sent by a fixed number of
  * concurrent workers, and the per-configuration summary of many blocks (medians with min/max).
  */
+import type OpenAI from 'openai';
+import { gradeAnswer } from '../../src/answers/grade.ts';
+import type { WorkProblem } from '../../src/pipeline/problems.ts';
 import { formatSpread, type Spread, spread } from './stats.ts';
 
 /** One block of requests: totals and each request's latency (ms). */
@@ -74,4 +77,32 @@ export function formatCell(name: string, m: Cell): string {
     `    ${name.padEnd(24)} ${formatSpread(m.requestsPerSecond, 2)} req/s, ${formatSpread(m.tokensPerSecond, 0)} tok/s, ` +
     `p50 ${formatSpread(m.p50Ms, 0)} ms, p95 ${formatSpread(m.p95Ms, 0)} ms, accuracy ${(100 * m.accuracy).toFixed(1)}%, ${m.meanCompletionTokens.toFixed(0)} tok/req`
   );
+}
+
+/** Sampling of the chat requests: OpenAI's field names. */
+export interface ChatSample {
+  temperature: number;
+  top_p: number;
+}
+
+/**
+ * A job for `block`: asks `client` one problem as a chat completion (LYNX off when `lynx` is
+ * false, the server's default level otherwise) and grades the reply's content.
+ */
+export function chatJob(
+  client: OpenAI,
+  o: { model: string; maxTokens: number; sample: ChatSample; lynx: boolean },
+): (p: WorkProblem, seed: number) => Promise<{ tokens: number; correct: boolean }> {
+  return async (p, seed) => {
+    const r = (await client.chat.completions.create({
+      model: o.model,
+      messages: p.messages,
+      max_tokens: o.maxTokens,
+      seed,
+      ...o.sample,
+      ...(o.lynx ? {} : { lynx: false }),
+    } as never)) as OpenAI.Chat.ChatCompletion;
+    const m = r.choices[0].message as { content: string | null };
+    return { tokens: r.usage?.completion_tokens ?? 0, correct: gradeAnswer(p.kind, m.content ?? '', p.gold) };
+  };
 }

@@ -5,9 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveBundle } from '../../src/bundle/io.ts';
-import { main } from '../../src/cli/main.ts';
 import { LlamaCppEngine } from '../../src/engine/llamacpp/LlamaCppEngine.ts';
 import type { EvalRow } from '../../src/pipeline/eval/row.ts';
 import { readEvents } from '../../src/pipeline/events.ts';
@@ -18,6 +17,7 @@ import {
   type WireTraceEntry,
 } from '../../src/testing/SglangWireServer.ts';
 import { buildTestModel } from '../../src/testing/testModels.ts';
+import { runCli } from '../runCli.ts';
 import { exitHappyBundle, loadEngine } from '../server/helpers.ts';
 
 const TESTBED = 'models/testbed.gguf';
@@ -37,21 +37,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI in this process; returns the exit code and what it wrote to stderr. */
-async function cli(argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((t) => {
-    err += String(t);
-    return true;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    return { code: await main(argv), err };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
 /** The engine flags of each side: the GGUF in-process, or the wire server (the GGUF read for its tokenizer). */
 const engineArgs = (engine: 'llamacpp' | 'sglang') =>
   engine === 'llamacpp'
@@ -70,7 +55,7 @@ const isHiddenRead = (e: WireTraceEntry) => e.path === '/generate' && e.rid?.sta
 describe('eval --engine sglang equals eval on the embedded engine', () => {
   const rowsOf = async (engine: 'llamacpp' | 'sglang'): Promise<EvalRow[]> => {
     const out = join(dir, `eval-${engine}`);
-    const { code, err } = await cli([
+    const { code, err } = await runCli([
       'eval',
       ...engineArgs(engine),
       '--bundle',
@@ -176,7 +161,7 @@ describe('eval --engine sglang equals eval on the embedded engine', () => {
 describe('collect --engine sglang equals collect on the embedded engine', () => {
   const collect = async (engine: 'llamacpp' | 'sglang', slice: 'train' | 'calib') => {
     const out = join(dir, `events-${engine}-${slice}`);
-    const { code, err } = await cli([
+    const { code, err } = await runCli([
       'collect',
       ...engineArgs(engine),
       '--dataset',
@@ -242,7 +227,7 @@ describe('collect --engine sglang equals collect on the embedded engine', () => 
     expect(sglangTrain).not.toBe('');
     const calib = await collect('sglang', 'calib');
     const bundle = join(dir, 'via-sglang.lynx.json');
-    const fit = await cli([
+    const fit = await runCli([
       'fit',
       '--train',
       sglangTrain,
@@ -262,7 +247,16 @@ describe('collect --engine sglang equals collect on the embedded engine', () => 
     expect(loaded.data.model.id).toBe('lynx/testbed');
     expect(loaded.fingerprint.weightsHash).toBeUndefined();
     const other = await buildTestModel({ kind: 'cycle', arch: 'qwen2', tokenizer: 'bpe' });
-    const refused = await cli(['generate', '-m', other.path, '--bundle', bundle, '--max-tokens', '4', 'hi']);
+    const refused = await runCli([
+      'generate',
+      '-m',
+      other.path,
+      '--bundle',
+      bundle,
+      '--max-tokens',
+      '4',
+      'hi',
+    ]);
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(
       /bundle was made for qwen2 4 layers hidden 128 vocab 768\/\w+ \(lynx\/testbed\); this model is .* \(.*\.gguf on llama\.cpp\)/,
@@ -272,7 +266,7 @@ describe('collect --engine sglang equals collect on the embedded engine', () => 
 
 describe('bundles on --engine sglang', () => {
   it("the embedded engine's bundle loads on SGLang over the same model; another model's is refused, naming both", async () => {
-    const ok = await cli([
+    const ok = await runCli([
       'generate',
       ...engineArgs('sglang'),
       '--bundle',
@@ -292,7 +286,7 @@ describe('bundles on --engine sglang', () => {
     } finally {
       await engine.dispose();
     }
-    const refused = await cli([
+    const refused = await runCli([
       'generate',
       ...engineArgs('sglang'),
       '--bundle',
