@@ -264,6 +264,33 @@ describe('collect --engine sglang equals collect on the embedded engine', () => 
   }, 600_000);
 });
 
+describe('audit --engine sglang', () => {
+  it("collects the audit's rollouts through SGLang and audits them", async () => {
+    const out = join(dir, 'audit');
+    const { code, err } = await runCli([
+      'audit',
+      ...engineArgs('sglang'),
+      '--bundle',
+      BUNDLE,
+      '--dataset',
+      'testbed-arith',
+      '--limit',
+      '4',
+      '--parallel',
+      '4',
+      '--no-progress',
+      '--out',
+      out,
+    ]);
+    // Exit 1 is a verdict (a level failed on 4 problems), not an error.
+    expect([0, 1], err).toContain(code);
+    const events = readEvents(join(out, 'events'));
+    expect(events.meta.model.id).toBe('lynx/testbed');
+    expect(new Set(events.events.map((e) => e.problemId)).size).toBeGreaterThan(0);
+    expect(readFileSync(join(out, 'audit.json'), 'utf8')).toContain('"holds"');
+  }, 120_000);
+});
+
 describe('bundles on --engine sglang', () => {
   it("the embedded engine's bundle loads on SGLang over the same model; another model's is refused, naming both", async () => {
     const ok = await runCli([
