@@ -109,7 +109,10 @@ export function lastInputState(
   if (typeof first[0] === 'number') return first as number[];
   const rows = first as number[][];
   const at =
-    computedRows !== undefined && Number.isInteger(computedRows) && computedRows >= 1 && computedRows <= rows.length
+    computedRows !== undefined &&
+    Number.isInteger(computedRows) &&
+    computedRows >= 1 &&
+    computedRows <= rows.length
       ? computedRows - 1
       : rows.length - 1;
   return rows[at];
