@@ -21,69 +21,10 @@ import { loadProblems, type WorkProblem } from '../src/pipeline/problems.ts';
 import { ChatService } from '../src/server/ChatService.ts';
 import { createServer } from '../src/server/server.ts';
 import { buildBenchModel } from '../src/testing/testModels.ts';
-import { formatSpread, type Spread, spread } from './lib/stats.ts';
+import { type Block, block, type Cell, cell, chatJob, formatCell } from './lib/load.ts';
+import { formatSpread } from './lib/stats.ts';
 
 const SAMPLE = { temperature: 0.6, topP: 0.95 };
-
-interface Block {
-  requests: number;
-  seconds: number;
-  tokens: number;
-  correct: number;
-  latencies: number[];
-}
-
-interface Cell {
-  requestsPerSecond: Spread;
-  tokensPerSecond: Spread;
-  p50Ms: Spread;
-  p95Ms: Spread;
-  accuracy: number;
-  meanCompletionTokens: number;
-}
-
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-}
-
-/** `concurrency` workers take the jobs in order; returns the block's totals. */
-async function block<J>(
-  jobs: readonly J[],
-  concurrency: number,
-  one: (job: J, i: number) => Promise<{ tokens: number; correct: boolean }>,
-): Promise<Block> {
-  let next = 0;
-  const b: Block = { requests: 0, seconds: 0, tokens: 0, correct: 0, latencies: [] };
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < jobs.length) {
-        const i = next++;
-        const t = performance.now();
-        const r = await one(jobs[i], i);
-        b.latencies.push(performance.now() - t);
-        b.requests++;
-        b.tokens += r.tokens;
-        if (r.correct) b.correct++;
-      }
-    }),
-  );
-  b.seconds = (performance.now() - t0) / 1000;
-  return b;
-}
-
-function cell(blocks: Block[]): Cell {
-  const requests = blocks.reduce((n, b) => n + b.requests, 0);
-  return {
-    requestsPerSecond: spread(blocks.map((b) => b.requests / b.seconds)),
-    tokensPerSecond: spread(blocks.map((b) => b.tokens / b.seconds)),
-    p50Ms: spread(blocks.map((b) => quantile(b.latencies, 0.5))),
-    p95Ms: spread(blocks.map((b) => quantile(b.latencies, 0.95))),
-    accuracy: blocks.reduce((n, b) => n + b.correct, 0) / requests,
-    meanCompletionTokens: blocks.reduce((n, b) => n + b.tokens, 0) / requests,
-  };
-}
 
 /** Plain node-llama-cpp: one context with `sequences` sequences, its own sampler, vanilla decoding. */
 async function plainRunner(model: LlamaModel, engine: LlamaCppEngine, sequences: number, maxTokens: number) {
@@ -132,18 +73,13 @@ async function testbedPart(rounds: number, perBlock: number) {
   const model = await llama.loadModel({ modelPath: 'models/testbed.gguf', gpuLayers: 0 });
   const problems = loadProblems({ dataset: 'testbed-arith', split: 'heldout', limit: rounds * perBlock });
   const maxTokens = 640;
-  const viaServer = (lynx: boolean) => async (p: WorkProblem, seed: number) => {
-    const r = (await client.chat.completions.create({
+  const viaServer = (lynx: boolean) =>
+    chatJob(client, {
       model: 'testbed',
-      messages: p.messages,
-      max_tokens: maxTokens,
-      seed,
-      ...SAMPLE,
-      ...(lynx ? {} : { lynx: false }),
-    } as never)) as OpenAI.Chat.ChatCompletion;
-    const m = r.choices[0].message as { content: string | null };
-    return { tokens: r.usage?.completion_tokens ?? 0, correct: gradeAnswer(p.kind, m.content ?? '', p.gold) };
-  };
+      maxTokens,
+      sample: { temperature: SAMPLE.temperature, top_p: SAMPLE.topP },
+      lynx,
+    });
   const results: Record<string, Record<string, Cell>> = {};
   try {
     await viaServer(true)(problems[0], 0); // warm-up
@@ -170,11 +106,8 @@ async function testbedPart(rounds: number, perBlock: number) {
         plain: cell(blocks.plain),
       };
       const x = results[`concurrency ${c}`];
-      const line = (name: string, m: Cell) =>
-        `    ${name.padEnd(24)} ${formatSpread(m.requestsPerSecond, 2)} req/s, ${formatSpread(m.tokensPerSecond, 0)} tok/s, ` +
-        `p50 ${formatSpread(m.p50Ms, 0)} ms, p95 ${formatSpread(m.p95Ms, 0)} ms, accuracy ${(100 * m.accuracy).toFixed(1)}%, ${m.meanCompletionTokens.toFixed(0)} tok/req`;
       console.log(
-        `  concurrency ${c}:\n${line('lynx-exit, LYNX δ 0.2', x.lynxOn)}\n${line('lynx-exit, LYNX off', x.lynxOff)}\n${line('plain node-llama-cpp', x.plain)}\n` +
+        `  concurrency ${c}:\n${formatCell('lynx-exit, LYNX δ 0.2', x.lynxOn)}\n${formatCell('lynx-exit, LYNX off', x.lynxOff)}\n${formatCell('plain node-llama-cpp', x.plain)}\n` +
           `    req/s LYNX on ÷ off ${(x.lynxOn.requestsPerSecond.median / x.lynxOff.requestsPerSecond.median).toFixed(2)}, ` +
           `LYNX on ÷ plain ${(x.lynxOn.requestsPerSecond.median / x.plain.requestsPerSecond.median).toFixed(2)}`,
       );

@@ -64,10 +64,18 @@ export function sameModel(a: Fingerprint, b: Fingerprint): boolean {
   );
 }
 
-/** Throws a UserError naming both models unless the bundle's fingerprint matches the model's. */
-export function checkFingerprint(bundleFp: Fingerprint, modelFp: Fingerprint): void {
+/**
+ * Throws a BundleMismatchError naming both models unless the bundle's fingerprint matches the
+ * model's; `ids` (the bundle's model id, the engine's) are added to the message when given.
+ */
+export function checkFingerprint(
+  bundleFp: Fingerprint,
+  modelFp: Fingerprint,
+  ids?: { bundle: string; model: string },
+): void {
   if (!sameModel(bundleFp, modelFp))
     throw new BundleMismatchError(
-      `bundle was made for ${describeFingerprint(bundleFp)}; this model is ${describeFingerprint(modelFp)}`,
+      `bundle was made for ${describeFingerprint(bundleFp)}${ids ? ` (${ids.bundle})` : ''}; ` +
+        `this model is ${describeFingerprint(modelFp)}${ids ? ` (${ids.model})` : ''}`,
     );
 }

@@ -55,11 +55,11 @@ export function parseBundle(text: string, where: string): Bundle {
 
 /**
  * Reads and validates a bundle. With `expectFingerprint`, a bundle made for another model is a
- * UserError naming both models.
+ * UserError naming both models (and `modelId`, the model at hand, next to the bundle's id).
  */
 export async function loadBundle(
   path: string,
-  opts: { expectFingerprint?: Fingerprint } = {},
+  opts: { expectFingerprint?: Fingerprint; modelId?: string } = {},
 ): Promise<Bundle> {
   let text: string;
   try {
@@ -73,7 +73,9 @@ export async function loadBundle(
   const bundle = parseBundle(text, path);
   if (opts.expectFingerprint) {
     try {
-      checkFingerprint(bundle.fingerprint, opts.expectFingerprint);
+      const ids =
+        opts.modelId !== undefined ? { bundle: bundle.data.model.id, model: opts.modelId } : undefined;
+      checkFingerprint(bundle.fingerprint, opts.expectFingerprint, ids);
     } catch (e) {
       throw e instanceof UserError ? withContext(e, `${path}: `) : e;
     }

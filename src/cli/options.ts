@@ -7,6 +7,12 @@ import type { z } from 'zod';
 import { type RiskLevel, type RiskLevelInput, riskLevel } from '../conformal/riskLevel.ts';
 import { type ChatFormatOption, parseChatFormatOption } from '../engine/chatFormats.ts';
 import { type GpuSetting, parseGpuSetting } from '../engine/llamacpp/LlamaCppEngine.ts';
+import { DEFAULT_SGLANG_TIMEOUT_MS } from '../engine/sglang/client.ts';
+import {
+  DEFAULT_SGLANG_HIDDEN_MODE,
+  SGLANG_HIDDEN_MODES,
+  type SglangHiddenMode,
+} from '../engine/sglang/SglangEngine.ts';
 import { UserError } from '../errors.ts';
 import { LYNX_OPTIONS } from '../reason/policies/lynx.ts';
 import { DEFAULT_ANSWER_MAX_TOKENS, DEFAULT_MAX_TOKENS } from '../reason/runReasoning.ts';
@@ -60,12 +66,73 @@ export function numberListOption(name: string, opts: NumberBounds) {
   };
 }
 
-/** The parsed engine options that `threadsOption`, `contextSizeOption` and `chatFormatOption` declare. */
+/** The engines a model-running command can run on: llama.cpp in-process, or an SGLang server. */
+export const ENGINE_KINDS = ['llamacpp', 'sglang'] as const;
+export type EngineKind = (typeof ENGINE_KINDS)[number];
+export const DEFAULT_ENGINE: EngineKind = 'llamacpp';
+
+/** The parsed engine options that `addEngineOptions` declares (absent: the engine's default). */
 export interface EngineCommandOptions {
   threads?: number;
   contextSize?: number;
   chatFormat: ChatFormatOption;
   gpu?: GpuSetting;
+  /** Default `DEFAULT_ENGINE`. */
+  engine?: EngineKind;
+  /** SGLang: base URL of the server or of the Model Gateway in front of several. */
+  url?: string;
+  /** SGLang: how hidden states are asked for. */
+  sglangHidden?: SglangHiddenMode;
+  /** SGLang: seconds one request may take. */
+  sglangTimeout?: number;
+  /** SGLang: the server's --api-key. */
+  sglangApiKey?: string;
+}
+
+/** -m/--model: the GGUF; with --engine sglang only its tokenizer and sizes are read. `note` adds to the help. */
+export function modelOption(required = true, note = ''): Option {
+  const o = new Option(
+    '-m, --model <file>',
+    `GGUF model file${note} (with --engine sglang: the served model's GGUF, read for its tokenizer and sizes only; a vocab-only GGUF is enough)`,
+  );
+  return required ? o.makeOptionMandatory() : o;
+}
+
+/** --engine: llamacpp (the GGUF in this process) or sglang (a server at --url). */
+export function engineOption(): Option {
+  return new Option(
+    '--engine <name>',
+    'llamacpp (run the GGUF in this process) or sglang (an SGLang server at --url)',
+  )
+    .argParser((value: string): EngineKind => {
+      if ((ENGINE_KINDS as readonly string[]).includes(value)) return value as EngineKind;
+      const why =
+        value === 'vllm' ? ' (vLLM does not return per-token hidden states inline; see the README)' : '';
+      throw new UserError(`--engine must be ${ENGINE_KINDS.join(' or ')}, got "${value}"${why}`);
+    })
+    .default(DEFAULT_ENGINE);
+}
+
+/** The SGLang flags: --url, --sglang-hidden, --sglang-timeout, --sglang-api-key (no defaults, so misuse shows). */
+export function sglangOptions(): Option[] {
+  return [
+    new Option('--url <url>', 'with --engine sglang: the SGLang server (or Model Gateway), http://HOST:PORT'),
+    new Option(
+      '--sglang-hidden <mode>',
+      `with --engine sglang: ask for hidden states as "full" (any build) or "last" (builds with SGLang PR #30177) (default: ${DEFAULT_SGLANG_HIDDEN_MODE})`,
+    ).argParser((value: string): SglangHiddenMode => {
+      if ((SGLANG_HIDDEN_MODES as readonly string[]).includes(value)) return value as SglangHiddenMode;
+      throw new UserError(`--sglang-hidden must be ${SGLANG_HIDDEN_MODES.join(' or ')}, got "${value}"`);
+    }),
+    new Option(
+      '--sglang-timeout <s>',
+      `with --engine sglang: seconds one request may take (default: ${DEFAULT_SGLANG_TIMEOUT_MS / 1000})`,
+    ).argParser(numberOption('sglang-timeout', { min: 0, open: true })),
+    new Option(
+      '--sglang-api-key <key>',
+      "with --engine sglang: the server's --api-key (default: $SGLANG_API_KEY if set)",
+    ),
+  ];
 }
 
 /** --gpu: where the model's layers run (default auto, as node-llama-cpp: a GPU when found, else CPU). */
@@ -159,14 +226,17 @@ export function parseSlice(value: string): TestbedSlice | 'all' {
   throw new UserError(`--slice must be ${TESTBED_SLICES.join(', ')} or all, got "${value}"`);
 }
 
-/** Adds the engine options every model-running command shares: threads, GPU, parallel sessions, context, chat format. */
-export function addEngineOptions(cmd: Command, parallel: { default: number; what: string }): Command {
-  return cmd
-    .addOption(threadsOption())
-    .addOption(gpuOption())
-    .addOption(parallelOption(parallel.default, parallel.what))
-    .addOption(contextSizeOption())
-    .addOption(chatFormatOption());
+/**
+ * Adds the engine options every model-running command shares: the engine and its SGLang flags, then
+ * llama.cpp's threads and GPU, parallel sessions (when the command runs several), context and chat
+ * format. `openEngine` (src/cli/openEngine.ts) reads them.
+ */
+export function addEngineOptions(cmd: Command, parallel?: { default: number; what: string }): Command {
+  cmd.addOption(engineOption());
+  for (const o of sglangOptions()) cmd.addOption(o);
+  cmd.addOption(threadsOption()).addOption(gpuOption());
+  if (parallel) cmd.addOption(parallelOption(parallel.default, parallel.what));
+  return cmd.addOption(contextSizeOption()).addOption(chatFormatOption());
 }
 
 /** --data-seed: the seed of testbed problem generation and of slice permutations (default 42). */

@@ -221,4 +221,6 @@ export interface ModelTokenizer {
   formatChat(messages: ChatMessage[]): string;
   /** Tokens of a text prompt: special tokens parsed, BOS prepended where the model wants it. */
   promptTokens(text: string): number[];
+  /** Frees what the tokenizer holds (a loaded file), where it holds something. */
+  dispose?(): Promise<void>;
 }

@@ -7,6 +7,9 @@
  *   vector per decode step after the first]: the vector sent with the step that samples token k is
  *   the state at input token k−1, so the last generated token has none;
  * - `return_hidden_states: "last"` keeps only the final vector (PR #30177);
+ * - with `legacyPromptRows`, the prompt block is as builds before PR #30177 slice it: as many rows
+ *   as prompt tokens, so after a prefix-cache hit it runs past the request's own rows (in SGLang
+ *   into other requests' rows; here into zero rows);
  * - a radix prefix cache is emulated: `cached_tokens` is the longest prefix shared with an earlier
  *   request's prompt + output, and at least one prompt token is always computed;
  * - without `enableReturnHiddenStates` a request for hidden states is refused with SGLang's message;
@@ -28,6 +31,8 @@ export interface SglangWireServerOptions {
   enableReturnHiddenStates?: boolean;
   /** Accept `return_hidden_states: "last"` (default true; false: an older build that rejects it). */
   lastMode?: boolean;
+  /** Slice the prompt block by the prompt's length, as builds before PR #30177 (default false). */
+  legacyPromptRows?: boolean;
   /** As `--speculative-algorithm` (reported by `/get_server_info`; default none). */
   speculativeAlgorithm?: string | null;
   /** Prefixes remembered for `cached_tokens` (default 512 requests). */
@@ -114,7 +119,8 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
   let failures: { n: number; how: number | 'reset' } = { n: 0, how: 503 };
   let ridCounter = 0;
 
-  const app = Fastify({ bodyLimit: 256 * 1024 * 1024 });
+  // close() ends every connection: a client that gave up mid-request must not hold the server open.
+  const app = Fastify({ bodyLimit: 256 * 1024 * 1024, forceCloseConnections: true });
 
   app.addHook('onRequest', async (request, reply) => {
     if (failures.n <= 0) return;
@@ -207,12 +213,23 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
   }
 
   async function generate(body: GenerateBody) {
+    const rid = body.rid ?? `wire-${++ridCounter}`;
+    // Known from arrival, so an abort that comes while the request waits for a session still counts.
+    running.add(rid);
+    try {
+      return await generateRequest(body, rid);
+    } finally {
+      running.delete(rid);
+      aborted.delete(rid);
+    }
+  }
+
+  async function generateRequest(body: GenerateBody, rid: string) {
     const sp = body.sampling_params;
     if (body.return_hidden_states !== false && !enableHidden) throw new BadRequest(HIDDEN_DISABLED);
     if (body.return_hidden_states === 'last' && !lastMode)
       throw new BadRequest('return_hidden_states must be a boolean or a list of booleans');
     if (body.stream) throw new BadRequest('this test server answers stream: false only');
-    const rid = body.rid ?? `wire-${++ridCounter}`;
     let session: Session;
     let input: number[];
     const wantHidden = body.return_hidden_states !== false;
@@ -244,10 +261,11 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
         await session.append([input[i]], { hidden: true });
         rows.push(Array.from((await session.hidden([-1]))[0]));
       }
+      if (opts.legacyPromptRows)
+        while (rows.length < input.length) rows.push(new Array(rows[0].length).fill(0));
     } else {
       session = await engine.open(input, { topLogprobs: body.top_logprobs_num });
     }
-    running.add(rid);
     const output: number[] = [];
     const logprobs: Array<[number, number, null]> = [];
     const tops: Array<Array<[number, number, null]>> = [];
@@ -293,8 +311,6 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
         }
       }
     } finally {
-      running.delete(rid);
-      aborted.delete(rid);
       await session.close();
     }
     remember([...input, ...output]);

@@ -5,8 +5,8 @@ import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../runCli.ts';
 
 const MODEL = 'models/testbed.gguf';
 const BUNDLE = 'models/testbed.lynx.json';
@@ -33,21 +33,6 @@ async function otherWeights(): Promise<string> {
   const fd = openSync(path, 'r+');
   writeSync(fd, Buffer.from(new Float32Array([0.5, -0.25, 0.125, 1]).buffer), 0, 16, Number(t.fileOffset));
   return path;
-}
-
-/** Runs the CLI; returns the exit code and what it wrote to stderr. */
-async function cli(argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((t) => {
-    err += String(t);
-    return true;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    return { code: await main(argv), err };
-  } finally {
-    vi.restoreAllMocks();
-  }
 }
 
 const commands = (model: string, bundle: string) => ({
@@ -95,7 +80,7 @@ describe('bad bundles: one line, exit 2, nothing decoded', () => {
     [
       'another model with the same shape and vocabulary (a fine-tune)',
       async () => ({ model: await otherWeights(), bundle: BUNDLE }),
-      /bundle was made for qwen2 4 layers hidden 128 vocab 768\/\w+ weights \w+; this model is qwen2 4 layers hidden 128 vocab 768\/\w+ weights \w+/,
+      /bundle was made for qwen2 4 layers hidden 128 vocab 768\/\w+ weights \w+ \(testbed\.gguf\); this model is qwen2 4 layers hidden 128 vocab 768\/\w+ weights \w+ \(finetuned\.gguf on llama\.cpp\)/,
     ],
     [
       'a negative quantile',
@@ -127,7 +112,7 @@ describe('bad bundles: one line, exit 2, nothing decoded', () => {
     it(name, async () => {
       const { model, bundle } = await make();
       for (const [command, argv] of Object.entries(commands(model, bundle))) {
-        const { code, err } = await cli(argv);
+        const { code, err } = await runCli(argv);
         expect(code, `${command}: ${err}`).toBe(2);
         expect(err, command).toMatch(message);
         const lines = err.trim().split('\n');

@@ -1,5 +1,12 @@
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { numberListOption, numberOption } from '../../src/cli/options.ts';
+import { checkEngineOptions } from '../../src/cli/openEngine.ts';
+import {
+  addEngineOptions,
+  type EngineCommandOptions,
+  numberListOption,
+  numberOption,
+} from '../../src/cli/options.ts';
 import { UserError } from '../../src/errors.ts';
 
 describe('numberOption', () => {
@@ -36,5 +43,68 @@ describe('numberListOption', () => {
     const p = numberListOption('layers', { integer: true, min: -1 });
     expect(() => p('1,,2')).toThrow('--layers must be a comma-separated list of numbers, got "1,,2"');
     expect(() => p('1,-2')).toThrow('--layers: "-2" in "1,-2" is not an integer in range');
+  });
+});
+
+describe('engine options', () => {
+  const parse = (...args: string[]) => {
+    const cmd = addEngineOptions(new Command('x').exitOverride(), { default: 1, what: 'runs' });
+    cmd.parse(args, { from: 'user' });
+    return cmd.opts() as EngineCommandOptions;
+  };
+
+  it('default to the in-process engine with no SGLang settings', () => {
+    const o = parse();
+    expect(o.engine).toBe('llamacpp');
+    expect([o.url, o.sglangHidden, o.sglangTimeout, o.sglangApiKey]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(() => checkEngineOptions(o)).not.toThrow();
+  });
+
+  it('parse the SGLang flags', () => {
+    const o = parse(
+      '--engine',
+      'sglang',
+      '--url',
+      'http://10.0.0.1:30000',
+      '--sglang-hidden',
+      'last',
+      '--sglang-timeout',
+      '30',
+      '--parallel',
+      '16',
+    );
+    expect(o).toMatchObject({
+      engine: 'sglang',
+      url: 'http://10.0.0.1:30000',
+      sglangHidden: 'last',
+      sglangTimeout: 30,
+      parallel: 16,
+    });
+    expect(() => checkEngineOptions(o)).not.toThrow();
+    expect(() => parse('--engine', 'vllm')).toThrow(
+      /--engine must be llamacpp or sglang.*vLLM does not return/,
+    );
+    expect(() => parse('--sglang-hidden', 'all')).toThrow('--sglang-hidden must be full or last, got "all"');
+  });
+
+  it('refuse flags that do not fit the engine, saying what to change', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--engine', 'sglang'], /--engine sglang needs --url http:\/\/HOST:PORT/],
+      [['--url', 'http://h:1'], /--url is for an SGLang server: add --engine sglang, or drop --url/],
+      [['--sglang-hidden', 'last'], /--sglang-hidden is for an SGLang server: add --engine sglang --url/],
+      [['--sglang-api-key', 'k'], /--sglang-api-key is for an SGLang server/],
+      [
+        ['--engine', 'sglang', '--url', 'http://h:1', '--threads', '2'],
+        /--threads sets the in-process engine/,
+      ],
+      [['--engine', 'sglang', '--url', 'http://h:1', '--gpu', 'off'], /--gpu sets the in-process engine/],
+    ];
+    for (const [args, message] of cases)
+      expect(() => checkEngineOptions(parse(...args)), args.join(' ')).toThrow(message);
   });
 });

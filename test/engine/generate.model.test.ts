@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runGenerate } from '../../src/cli/commands/generate.ts';
 import { main } from '../../src/cli/main.ts';
 import { buildTestModel, type TestModel } from '../../src/testing/testModels.ts';
+import { runCli } from '../runCli.ts';
 
 let model: TestModel;
 beforeAll(async () => {
@@ -47,17 +48,7 @@ describe('generate command', () => {
   });
 
   it('parses its flags through the CLI and stops at --max-tokens', async () => {
-    let out = '';
-    let err = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((t) => {
-      out += String(t);
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((t) => {
-      err += String(t);
-      return true;
-    });
-    const code = await main(
+    const { code, out, err } = await runCli(
       [
         'generate',
         '-m',

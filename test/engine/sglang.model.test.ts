@@ -1,23 +1,16 @@
 // The SGLang engine against the SGLang-wire test server (src/testing/SglangWireServer.ts), which is
 // backed by the embedded llama.cpp engine on the testbed model: so both engines run the same
 // weights, and every difference below would be the SGLang engine's.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaCppEngine } from '../../src/engine/llamacpp/LlamaCppEngine.ts';
 import { SglangEngine } from '../../src/engine/sglang/SglangEngine.ts';
-import { RemoteEngineError, UserError } from '../../src/errors.ts';
-import { parseMethodSpecs } from '../../src/pipeline/eval/methodSpec.ts';
-import type { EvalRow } from '../../src/pipeline/eval/row.ts';
-import { runEval } from '../../src/pipeline/eval/runEval.ts';
+import { RemoteEngineError } from '../../src/errors.ts';
 import { vanillaPolicy } from '../../src/reason/policies/simple.ts';
 import { runReasoning } from '../../src/reason/runReasoning.ts';
 import { type SglangWireServer, startSglangWireServer } from '../../src/testing/SglangWireServer.ts';
 import { buildTestModel } from '../../src/testing/testModels.ts';
 
 const TESTBED = 'models/testbed.gguf';
-const BUNDLE = 'models/testbed.lynx.json';
 
 let local: LlamaCppEngine;
 let tokenizer: LlamaCppEngine;
@@ -137,6 +130,44 @@ describe('hidden states', () => {
     }
   });
 
+  it('reads the right row on builds before SGLang PR #30177, whose prompt block runs past the computed rows', async () => {
+    const legacy = await startSglangWireServer({ engine: local, legacyPromptRows: true });
+    const e = await SglangEngine.connect({ url: legacy.url, tokenizer });
+    const s = await e.open(PROMPT);
+    const l = await local.open(PROMPT);
+    try {
+      const sample = { temperature: 0 };
+      await s.generate({ sample, maxTokens: 6 });
+      await l.generate({ sample, maxTokens: 6 });
+      const [hb] = await s.hidden([-1]);
+      const [ha] = await l.hidden([-1]);
+      // The read hit the prefix cache, and the block had more rows than were computed.
+      const read = legacy.trace.at(-1) as (typeof legacy.trace)[number];
+      expect(read.cachedTokens).toBeGreaterThan(0);
+      expect(read.hiddenVectors).toBe(read.inputTokens);
+      expect(Array.from(hb).map((x) => x.toFixed(3))).toEqual(Array.from(ha).map((x) => x.toFixed(3)));
+    } finally {
+      await s.close();
+      await l.close();
+      await e.dispose();
+      await legacy.close();
+    }
+  });
+
+  it("refuses 'last' at connect on a build without it, naming the alternative", async () => {
+    const old = await startSglangWireServer({ engine: local, lastMode: false });
+    try {
+      await expect(SglangEngine.connect({ url: old.url, tokenizer, hiddenMode: 'last' })).rejects.toThrow(
+        /does not accept return_hidden_states "last" .*use --sglang-hidden full/,
+      );
+      const full = await SglangEngine.connect({ url: old.url, tokenizer });
+      expect(full.info.hiddenLayers).toEqual([-1]);
+      await full.dispose();
+    } finally {
+      await old.close();
+    }
+  });
+
   it('names the server flag when hidden states are off', async () => {
     const off = await startSglangWireServer({ engine: local, enableReturnHiddenStates: false });
     const e = await SglangEngine.connect({ url: off.url, tokenizer });
@@ -187,85 +218,4 @@ describe('robustness', () => {
   });
 });
 
-describe('eval through SGLang equals eval on the embedded engine', () => {
-  const rowsOf = async (engine: LlamaCppEngine | SglangEngine, tag: string): Promise<EvalRow[]> => {
-    const out = await mkdtemp(join(tmpdir(), `lynx-sglang-${tag}-`));
-    const res = await runEval({
-      engine,
-      bundle: BUNDLE,
-      methods: parseMethodSpecs('vanilla,lynx:delta=0.1,deer'),
-      datasets: [{ task: 'testbed-arith', split: 'heldout', slice: 'test', limit: 30, dataSeed: 42 }],
-      temperatures: [0],
-      seeds: [1],
-      maxTokens: 400,
-      labels: false,
-      out,
-    });
-    return res.rows;
-  };
-  const essence = (r: EvalRow) => ({
-    label: r.label,
-    problemId: r.problemId,
-    answer: r.answer,
-    answerText: r.answerText,
-    correct: r.correct,
-    counts: r.counts,
-    exit: r.exit,
-    finish: r.finish,
-    // The probe's p is compared apart, within a tolerance: the server computes the cue's state in
-    // a one-token evaluation, the embedded engine in the decode stream, and they round differently.
-    // So are DEER's confidences (means of the trial's token probabilities).
-    cueEvents: r.cueEvents.map(({ p, details, ...c }) => ({
-      ...c,
-      hasP: p !== undefined,
-      details:
-        details && Object.fromEntries(Object.entries(details).filter(([, v]) => typeof v !== 'number')),
-    })),
-    trials: r.trials,
-  });
-
-  it('same answers, token counts and exits for vanilla, LYNX and DEER on 30 held-out problems (greedy)', async () => {
-    const embedded = await rowsOf(local, 'local');
-    const before = wire.trace.length;
-    const statsBefore = { ...remote.stats };
-    const served = await rowsOf(remote, 'remote');
-    expect(served).toHaveLength(90);
-    const key = (r: EvalRow) => `${r.label}/${r.problemId}`;
-    const byKey = new Map(embedded.map((r) => [key(r), r]));
-    let maxPDiff = 0;
-    for (const r of served) {
-      const e = byKey.get(key(r)) as EvalRow;
-      expect(essence(r)).toEqual(essence(e));
-      r.cueEvents.forEach((c, i) => {
-        if (c.p !== undefined) maxPDiff = Math.max(maxPDiff, Math.abs(c.p - (e.cueEvents[i].p as number)));
-        for (const [k, v] of Object.entries(c.details ?? {}))
-          if (typeof v === 'number' && k !== 'check')
-            maxPDiff = Math.max(maxPDiff, Math.abs(v - (e.cueEvents[i].details?.[k] as number)));
-      });
-    }
-    expect(maxPDiff).toBeLessThan(5e-3);
-    const lynxExits = served.filter((r) => r.label.startsWith('lynx') && r.exit.reason === 'cue-exit').length;
-    expect(lynxExits).toBeGreaterThan(0);
-
-    // Requests: one per cue segment (plus one hidden-state read per LYNX cue), one per trial and
-    // forced exit, and the final answer; never one per token.
-    const requests = wire.trace.length - before;
-    let bound = 0;
-    let tokens = 0;
-    for (const r of served) {
-      const segments = r.cueEvents.length + 1;
-      const probes = r.label.startsWith('lynx') ? r.cueEvents.length : 0;
-      bound += segments + probes + r.trials + 2;
-      tokens += r.counts.total;
-    }
-    expect(requests).toBeLessThanOrEqual(bound);
-    expect(requests).toBeLessThan(tokens / 4);
-    // Hidden-state vectors: one per LYNX cue read, never one per generated token.
-    const cuesRead = served
-      .filter((r) => r.label.startsWith('lynx'))
-      .reduce((s, r) => s + r.cueEvents.filter((c) => c.p !== undefined).length, 0);
-    const vectors = remote.stats.hiddenVectors - statsBefore.hiddenVectors;
-    expect(remote.stats.hiddenRequests - statsBefore.hiddenRequests).toBe(cuesRead);
-    expect(vectors).toBeLessThanOrEqual(2 * cuesRead);
-  }, 300_000);
-});
+// Eval, collect and bundles through SGLang equal the embedded engine's: test/cli/sglang.model.test.ts.

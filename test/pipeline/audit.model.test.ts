@@ -4,12 +4,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveBundle } from '../../src/bundle/io.ts';
-import { main } from '../../src/cli/main.ts';
 import { auditEvents, clusteredRatio } from '../../src/pipeline/audit.ts';
 import { readEvents } from '../../src/pipeline/events.ts';
 import { fitBundle } from '../../src/pipeline/fit.ts';
+import { runCli } from '../runCli.ts';
 import { writeSyntheticStore } from './syntheticEvents.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'lynx-audit-'));
@@ -39,25 +39,6 @@ function fitSynthetic() {
     epsilon: 0.1,
     seed: 0,
   }).bundle;
-}
-
-/** Runs the CLI; returns the exit code and its output. */
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((t) => {
-    out += String(t);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((t) => {
-    err += String(t);
-    return true;
-  });
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
 }
 
 describe('audit', () => {
@@ -116,7 +97,7 @@ describe('audit', () => {
     const bundle = fitSynthetic();
     const good = path.join(dir, 'good.lynx.json');
     await saveBundle(good, bundle);
-    const ok = await cli([
+    const ok = await runCli([
       'audit',
       '--bundle',
       good,
@@ -141,7 +122,7 @@ describe('audit', () => {
     data.conformal.perClass[1] = { ...data.conformal.perClass[1], q0: 0, q1: 'Infinity' };
     const bad = path.join(dir, 'bad.lynx.json');
     writeFileSync(bad, JSON.stringify(data));
-    const fail = await cli([
+    const fail = await runCli([
       'audit',
       '--bundle',
       bad,
@@ -156,7 +137,7 @@ describe('audit', () => {
     expect(existsSync(path.join(dir, 'a2', 'audit.html'))).toBe(true);
 
     // A store labelled with another exit text is not the bundle's setup.
-    const other = await cli([
+    const other = await runCli([
       'audit',
       '--bundle',
       good,
@@ -167,14 +148,14 @@ describe('audit', () => {
     ]);
     expect(other.code).toBe(2);
     expect(other.err).toMatch(/labelled with exit cue "Final answer: "/);
-    const none = await cli(['audit', '--bundle', good, '--out', path.join(dir, 'a4')]);
+    const none = await runCli(['audit', '--bundle', good, '--out', path.join(dir, 'a4')]);
     expect(none.code).toBe(2);
     expect(none.err).toMatch(/needs --model and --dataset/);
   });
 
   it('audits the shipped bundle on the testbed model: collects held-out test problems with the calibration settings', async () => {
     const out = path.join(dir, 'testbed');
-    const r = await cli([
+    const r = await runCli([
       'audit',
       '--model',
       'models/testbed.gguf',

@@ -7,7 +7,9 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveBundle } from '../../src/bundle/io.ts';
 import { type ServeOptions, startServe } from '../../src/cli/commands/serve.ts';
+import { LlamaCppEngine } from '../../src/engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../../src/errors.ts';
+import { startSglangWireServer } from '../../src/testing/SglangWireServer.ts';
 import { buildTestModel } from '../../src/testing/testModels.ts';
 import { exitHappyBundle, loadEngine, QUESTION } from './helpers.ts';
 
@@ -112,5 +114,42 @@ describe('serve startup', () => {
     expect(code).toBe(0);
     expect(stderr).toMatch(/early exit ON by default at delta 0.1/);
     expect(stderr).toMatch(/SIGTERM/);
+  }, 60_000);
+});
+
+describe('serve --engine sglang', () => {
+  it('serves through an SGLang server with the bundle of the same model, and says where the model runs', async () => {
+    const backing = await LlamaCppEngine.load(modelPath, { threads: 1, contextSize: 1024, parallel: 2 });
+    const wire = await startSglangWireServer({ engine: backing, modelPath: 'org/cycle' });
+    try {
+      const lines: string[] = [];
+      const sglang = { ...base, threads: undefined, engine: 'sglang' as const, url: wire.url };
+      await expect(startServe({ ...sglang, model: otherModelPath }, () => {})).rejects.toThrow(
+        /tokenizes differently from the local tokenizer/,
+      );
+      const running = await startServe({ ...sglang, model: modelPath, bundle: bundlePath }, (l) =>
+        lines.push(l),
+      );
+      try {
+        const client = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: 'none', maxRetries: 0 });
+        expect((await client.models.list()).data.map((m) => m.id)).toEqual(['org/cycle']);
+        const r = (await client.chat.completions.create({
+          model: 'org/cycle',
+          messages: QUESTION,
+        })) as unknown as {
+          lynx: { exited: boolean };
+        };
+        expect(r.lynx.exited).toBe(true);
+        expect(lines.join('\n')).toMatch(
+          /\[serve\] model org\/cycle \(qwen2, context 1024, SGLang at http:\/\/127\.0\.0\.1:\d+/,
+        );
+        expect(wire.trace.filter((e) => e.path === '/generate').length).toBeGreaterThan(2);
+      } finally {
+        await running.stop();
+      }
+    } finally {
+      await wire.close();
+      await backing.dispose();
+    }
   }, 60_000);
 });

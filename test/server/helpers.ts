@@ -1,14 +1,20 @@
-/** Shared setup of the server tests: tiny cycle models in llama.cpp, a test bundle, a server on port 0. */
+/**
+ * Shared setup of the server tests: tiny cycle models in llama.cpp (in-process, or behind the
+ * SGLang-wire test server and the SGLang engine), a test bundle, a server on port 0.
+ */
 import OpenAI from 'openai';
 import { Bundle } from '../../src/bundle/Bundle.ts';
 import { DEFAULT_CUE_LEXICON } from '../../src/cues/lexicon.ts';
 import { LlamaCppEngine } from '../../src/engine/llamacpp/LlamaCppEngine.ts';
+import { SglangEngine } from '../../src/engine/sglang/SglangEngine.ts';
+import type { Engine } from '../../src/engine/types.ts';
 import { engineFingerprint } from '../../src/pipeline/fingerprint.ts';
 import { Probe } from '../../src/probe/Probe.ts';
 import { SeededRandom } from '../../src/random/SeededRandom.ts';
 import { LYNX_EXIT_CUE } from '../../src/reason/cueTexts.ts';
 import { ChatService, type ChatServiceOptions } from '../../src/server/ChatService.ts';
 import { createServer, type LynxServer } from '../../src/server/server.ts';
+import { type SglangWireServer, startSglangWireServer } from '../../src/testing/SglangWireServer.ts';
 import { buildTestModel, type TestModelOptions } from '../../src/testing/testModels.ts';
 
 /** Loads a tiny test model (one thread: tests share two cores). */
@@ -17,8 +23,75 @@ export async function loadEngine(
   contextSize = 1024,
   engineOpts: { parallel?: number } = {},
 ): Promise<LlamaCppEngine> {
+  return (await loadTestModel(opts, contextSize, engineOpts)).engine;
+}
+
+async function loadTestModel(
+  opts: Partial<TestModelOptions>,
+  contextSize: number,
+  engineOpts: { parallel?: number },
+): Promise<{ path: string; engine: LlamaCppEngine }> {
   const model = await buildTestModel({ kind: 'cycle', arch: 'qwen2', tokenizer: 'bpe', ...opts });
-  return LlamaCppEngine.load(model.path, { threads: 1, contextSize, gpu: 'off', ...engineOpts });
+  const engine = await LlamaCppEngine.load(model.path, {
+    threads: 1,
+    contextSize,
+    gpu: 'off',
+    ...engineOpts,
+  });
+  return { path: model.path, engine };
+}
+
+/** The engines the server suites run on: llama.cpp in-process, and SGLang (the wire test server over llama.cpp). */
+export const SERVER_ENGINES = ['llama.cpp', 'sglang'] as const;
+export type ServerEngineKind = (typeof SERVER_ENGINES)[number];
+
+/** An engine to serve from; `backing` is the llama.cpp engine that decodes, `wire` the SGLang server between them. */
+export interface ServedEngine {
+  engine: Engine;
+  backing: LlamaCppEngine;
+  wire?: SglangWireServer;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A tiny test model on `kind`: the llama.cpp engine itself, or the SGLang engine talking to a wire
+ * server backed by it (with as many sessions, so the server batches the requests it gets).
+ */
+export async function loadServedEngine(
+  kind: ServerEngineKind,
+  opts: Partial<TestModelOptions> = {},
+  contextSize = 1024,
+  engineOpts: { parallel?: number } = {},
+): Promise<ServedEngine> {
+  const { path, engine } = await loadTestModel(opts, contextSize, engineOpts);
+  return serveOn(kind, engine, path, 'cycle');
+}
+
+/** `backing` (loaded from `modelPath`) as `kind` serves it; the result owns `backing`. */
+export async function serveOn(
+  kind: ServerEngineKind,
+  backing: LlamaCppEngine,
+  modelPath: string,
+  servedName: string,
+): Promise<ServedEngine> {
+  if (kind === 'llama.cpp') return { engine: backing, backing, dispose: () => backing.dispose() };
+  const wire = await startSglangWireServer({ engine: backing, modelPath: servedName });
+  const engine = await SglangEngine.connect({
+    url: wire.url,
+    tokenizer: await LlamaCppEngine.loadTokenizer(modelPath),
+    ownsTokenizer: true,
+    parallel: backing.info.maxSessions,
+  });
+  return {
+    engine,
+    backing,
+    wire,
+    async dispose() {
+      await engine.dispose();
+      await wire.close();
+      await backing.dispose();
+    },
+  };
 }
 
 /**
@@ -26,7 +99,7 @@ export async function loadEngine(
  * logistic probe fitted on noise with 90% positive labels and strong regularization), and whose
  * thresholds make that an exit at δ = 0.1 and α = 0.2 but not at δ = 0.05 or α = 0.05.
  */
-export function exitHappyBundle(engine: LlamaCppEngine): Bundle {
+export function exitHappyBundle(engine: Engine): Bundle {
   const dim = engine.info.hiddenSize;
   const rng = new SeededRandom(7);
   const rows = Array.from({ length: 200 }, () => Float32Array.from({ length: dim }, () => rng.normal()));
@@ -62,7 +135,7 @@ export interface TestServer {
 
 /** Starts a server on 127.0.0.1, port 0. */
 export async function startServer(
-  engine: LlamaCppEngine,
+  engine: Engine,
   opts: Partial<ChatServiceOptions> & {
     apiKey?: string;
     bodyLimit?: number;

@@ -18,12 +18,14 @@ import { auditHtml, formatAuditTable, renderCalibrationSvg } from '../../pipelin
 import { DEFAULT_ANSWER_MAX_TOKENS, DEFAULT_MAX_TOKENS } from '../../reason/runReasoning.ts';
 import { DEFAULT_SAMPLE } from '../../reason/sampling.ts';
 import { isTestbedTask, type TestbedSlice } from '../../tasks/testbedTasks.ts';
+import { engineOptionsOf } from '../openEngine.ts';
 import {
   addEngineOptions,
   dataSeedOption,
   type EngineCommandOptions,
   exitMaxTokensOption,
   maxTokensOption,
+  modelOption,
   numberOption,
   parseSlice,
 } from '../options.ts';
@@ -94,10 +96,7 @@ async function auditStore(o: AuditCommandOptions, bundle: Bundle, err: (t: strin
       out: prefix,
       progress: o.progress,
       parallel: o.parallel,
-      threads: o.threads,
-      contextSize: o.contextSize,
-      chatFormat: o.chatFormat,
-      gpu: o.gpu,
+      ...engineOptionsOf(o),
     },
     err,
     {
@@ -146,7 +145,7 @@ export function register(program: Command): void {
         '-o, --out <dir>',
         'output folder: events store, audit.json, calibration.svg, audit.html',
       )
-      .option('-m, --model <file>', 'GGUF model file (not needed with --events)')
+      .addOption(modelOption(false, ' (not needed with --events)'))
       .option('-d, --dataset <name>', 'task to audit on (testbed: held-out test slice by default)')
       .option('--events <store>', 'audit an existing events store (full rollouts from collect) instead')
       .option('--split <name>', 'split (default: the task default; testbed: heldout)')

@@ -3,7 +3,6 @@
  * cue, and append labelled events to an events store. Rerunning with the same --out continues.
  */
 import type { Command } from 'commander';
-import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
 import { type CollectProgress, type CollectSummary, collectEvents } from '../../pipeline/collect.ts';
@@ -11,12 +10,14 @@ import { loadProblems } from '../../pipeline/problems.ts';
 import { LYNX_EXIT_CUE } from '../../reason/cueTexts.ts';
 import { resolveSplit, taskSpec } from '../../tasks/registry.ts';
 import { isTestbedTask, type TestbedSlice } from '../../tasks/testbedTasks.ts';
+import { openEngine } from '../openEngine.ts';
 import {
   addEngineOptions,
   dataSeedOption,
   type EngineCommandOptions,
   exitMaxTokensOption,
   maxTokensOption,
+  modelOption,
   numberListOption,
   numberOption,
   parseSlice,
@@ -87,16 +88,7 @@ export async function runCollect(
   });
   if (problems.length === 0) throw new UserError(`no problems selected from ${o.dataset}`);
   const owned = use.engine === undefined;
-  const engine =
-    use.engine ??
-    (await LlamaCppEngine.load(o.model, {
-      threads: o.threads,
-      contextSize: o.contextSize,
-      seed: o.seed,
-      chatFormat: o.chatFormat,
-      gpu: o.gpu,
-      parallel: o.parallel,
-    }));
+  const engine = use.engine ?? (await openEngine(o));
   try {
     await use.check?.(engine);
   } catch (e) {
@@ -158,7 +150,7 @@ export function defineCollect(cmd: Command): Command {
   return addEngineOptions(
     cmd
       .description('roll out problems, detect cues, run forced exits, write labelled events (resumable)')
-      .requiredOption('-m, --model <file>', 'GGUF model file')
+      .addOption(modelOption())
       .requiredOption(
         '-d, --dataset <name>',
         'task (gsm8k, math500, math_train, ..., testbed, testbed-arith, ...)',

@@ -8,9 +8,9 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { Command } from 'commander';
-import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import { UserError } from '../../errors.ts';
 import { DEFAULT_EVAL_SEEDS } from '../../pipeline/eval/seeds.ts';
+import { openEngine } from '../openEngine.ts';
 import { numberOption } from '../options.ts';
 import { type CollectCommandOptions, defineCollect, runCollect } from './collect.ts';
 import { defineEval, type EvalCommandOptions, runEvalCommand } from './eval.ts';
@@ -109,13 +109,7 @@ export function parseDemoStep(argv: string[]): DemoStep {
 /** Runs the steps on one engine loaded with the eval step's engine options. */
 async function runDemoSteps(model: string, steps: DemoStep[], err: (t: string) => void): Promise<void> {
   const last = steps.at(-1)!.options as EvalCommandOptions;
-  const engine = await LlamaCppEngine.load(model, {
-    threads: last.threads,
-    contextSize: last.contextSize,
-    chatFormat: last.chatFormat,
-    gpu: last.gpu,
-    parallel: last.parallel,
-  });
+  const engine = await openEngine({ ...last, model });
   try {
     for (const step of steps) {
       err(`\n$ lynx-exit ${step.argv.join(' ')}\n`);

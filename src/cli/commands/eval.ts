@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_DELTA } from '../../conformal/riskLevel.ts';
-import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
 import { checkMethodOptions, methodOptionsHelp, parseMethodSpecs } from '../../pipeline/eval/methodSpec.ts';
@@ -14,12 +13,14 @@ import { DEFAULT_EVAL_SEEDS } from '../../pipeline/eval/seeds.ts';
 import { DEFAULT_TOLERANCE } from '../../pipeline/eval/tuning.ts';
 import { formatTuning } from '../../pipeline/eval/tuningTable.ts';
 import type { TestbedSlice } from '../../tasks/testbedTasks.ts';
+import { openEngine } from '../openEngine.ts';
 import {
   addEngineOptions,
   dataSeedOption,
   type EngineCommandOptions,
   exitMaxTokensOption,
   maxTokensOption,
+  modelOption,
   numberListOption,
   numberOption,
   parseSlice,
@@ -98,15 +99,7 @@ export async function runEvalCommand(
     abort.abort();
   };
   process.on('SIGINT', onSigint);
-  const engine =
-    loaded ??
-    (await LlamaCppEngine.load(o.model, {
-      threads: o.threads,
-      contextSize: o.contextSize,
-      chatFormat: o.chatFormat,
-      gpu: o.gpu,
-      parallel: o.parallel,
-    }));
+  const engine = loaded ?? (await openEngine(o));
   try {
     const result = await runEval({
       engine,
@@ -154,7 +147,7 @@ export function defineEval(cmd: Command): Command {
       .description(
         'compare LYNX and its peers over datasets, temperatures and seeds (resumable; writes an HTML report)',
       )
-      .requiredOption('-m, --model <file>', 'GGUF model file')
+      .addOption(modelOption())
       .requiredOption(
         '-d, --datasets <list>',
         'comma-separated tasks (gsm8k, math500, ..., testbed-arith; arith = testbed-arith)',

@@ -3,7 +3,6 @@
  * to stderr, through the same reasoning loop as eval and the server (with --bundle: LYNX exits).
  */
 import type { Command } from 'commander';
-import { LlamaCppEngine } from '../../engine/llamacpp/LlamaCppEngine.ts';
 import { TokenTextDecoder } from '../../engine/textDecoder.ts';
 import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
@@ -12,16 +11,15 @@ import { lynxPolicy } from '../../reason/policies/lynx.ts';
 import { vanillaPolicy } from '../../reason/policies/simple.ts';
 import { runReasoning } from '../../reason/runReasoning.ts';
 import type { ExitPolicy, ReasoningTrace } from '../../reason/types.ts';
+import { openEngine } from '../openEngine.ts';
 import {
-  chatFormatOption,
-  contextSizeOption,
+  addEngineOptions,
   type EngineCommandOptions,
-  gpuOption,
   lynxLevelFromFlags,
   lynxLevelOptions,
+  modelOption,
   numberOption,
   temperatureOption,
-  threadsOption,
   topKOption,
   topPOption,
 } from '../options.ts';
@@ -101,13 +99,7 @@ export function formatStats(r: GenerationResult): string {
 export async function runGenerate(o: GenerateCommandOptions, out: OutputSinks): Promise<GenerationResult> {
   if (!o.bundle && (o.delta !== undefined || o.alpha !== undefined))
     throw new UserError('--delta / --alpha need a LYNX bundle (--bundle B.lynx.json)');
-  const engine = await LlamaCppEngine.load(o.model, {
-    threads: o.threads,
-    contextSize: o.contextSize,
-    seed: o.seed,
-    chatFormat: o.chatFormat,
-    gpu: o.gpu,
-  });
+  const engine = await openEngine(o);
   try {
     const bundle = o.bundle ? await loadBundleFor(o.bundle, engine) : undefined;
     let exiting = false;
@@ -181,35 +173,32 @@ export async function runGenerate(o: GenerateCommandOptions, out: OutputSinks): 
 /** Registers `generate`. */
 export function register(program: Command): void {
   const [delta, alpha, epsilon] = lynxLevelOptions('');
-  program
-    .command('generate')
-    .description('stream a generation from a GGUF model (llama.cpp)')
-    .argument('<prompt>', 'the user message (or the raw prompt text with --raw)')
-    .requiredOption('-m, --model <file>', 'GGUF model file')
-    .option('--system <text>', 'system message (chat formats only)')
-    .option(
-      '-n, --max-tokens <n>',
-      'most tokens to generate',
-      numberOption('max-tokens', { integer: true, min: 1 }),
-      512,
-    )
-    .addOption(temperatureOption('sampling temperature (0 = greedy)'))
-    .addOption(topPOption('nucleus sampling mass'))
-    .addOption(topKOption())
-    .option('--seed <n>', 'sampling seed', numberOption('seed', { integer: true, min: 0 }), 0)
-    .addOption(chatFormatOption())
-    .option('--raw', 'use the prompt as it is (no chat template)', false)
-    .option('-b, --bundle <file>', 'LYNX bundle (*.lynx.json): exit thinking early when it is safe')
-    .addOption(delta)
-    .addOption(alpha)
-    .addOption(epsilon)
-    .addOption(threadsOption())
-    .addOption(gpuOption())
-    .addOption(contextSizeOption())
-    .action(async (prompt: string, opts: Omit<GenerateCommandOptions, 'prompt'>) => {
-      await runGenerate(
-        { ...opts, prompt },
-        { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) },
-      );
-    });
+  addEngineOptions(
+    program
+      .command('generate')
+      .description('stream a generation from a GGUF model (in-process llama.cpp, or an SGLang server)')
+      .argument('<prompt>', 'the user message (or the raw prompt text with --raw)')
+      .addOption(modelOption())
+      .option('--system <text>', 'system message (chat formats only)')
+      .option(
+        '-n, --max-tokens <n>',
+        'most tokens to generate',
+        numberOption('max-tokens', { integer: true, min: 1 }),
+        512,
+      )
+      .addOption(temperatureOption('sampling temperature (0 = greedy)'))
+      .addOption(topPOption('nucleus sampling mass'))
+      .addOption(topKOption())
+      .option('--seed <n>', 'sampling seed', numberOption('seed', { integer: true, min: 0 }), 0)
+      .option('--raw', 'use the prompt as it is (no chat template)', false)
+      .option('-b, --bundle <file>', 'LYNX bundle (*.lynx.json): exit thinking early when it is safe')
+      .addOption(delta)
+      .addOption(alpha)
+      .addOption(epsilon),
+  ).action(async (prompt: string, opts: Omit<GenerateCommandOptions, 'prompt'>) => {
+    await runGenerate(
+      { ...opts, prompt },
+      { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) },
+    );
+  });
 }

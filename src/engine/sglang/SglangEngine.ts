@@ -28,6 +28,8 @@ import {
 export interface SglangConnectOptions extends SglangClientOptions {
   /** The model's tokenizer (e.g. `LlamaCppEngine.loadTokenizer(gguf)`): ids are made and read here. */
   tokenizer: ModelTokenizer;
+  /** `dispose()` (and a failed connect) also frees the tokenizer. Default false: the caller owns it. */
+  ownsTokenizer?: boolean;
   /** Sessions in flight at once; the server batches their requests (default 64). */
   parallel?: number;
   /** Sampling seed of requests whose options name none (default 0), sent as `sampling_seed`. */
@@ -39,10 +41,15 @@ export interface SglangConnectOptions extends SglangClientOptions {
    * feature) or 'last' (only the final vector; builds with PR #30177). Default 'full': the
    * one-token requests make both transfer one vector when the radix cache holds the prefix.
    */
-  hiddenMode?: 'full' | 'last';
+  hiddenMode?: SglangHiddenMode;
   /** Alternatives asked for per token when a policy reads entropy (default 20; entropy is then a lower bound). */
   candidates?: number;
 }
+
+/** How hidden states are asked for: see `SglangConnectOptions.hiddenMode`. */
+export type SglangHiddenMode = 'full' | 'last';
+export const SGLANG_HIDDEN_MODES: readonly SglangHiddenMode[] = ['full', 'last'];
+export const DEFAULT_SGLANG_HIDDEN_MODE: SglangHiddenMode = 'full';
 
 /** Transfer counters, for benchmarks and the runbook's cost per cue. */
 export interface SglangEngineStats {
@@ -62,7 +69,10 @@ export interface SglangEngineStats {
 /** Text whose tokenization the server and the local tokenizer must agree on (cues, braces, digits, specials, unicode). */
 const TOKENIZER_PROBE = 'Hmm, wait: 12 + 7 = 19. Alternatively, \\boxed{19}. </think> Ünïcödé ✓ «ok»';
 
-const HIDDEN_FLAG_MESSAGE = /return[_ ]hidden[_ ]states/i;
+/** SGLang's refusal when the server runs without --enable-return-hidden-states. */
+const HIDDEN_OFF_MESSAGE = /not configured to return the hidden states|enable[-_]return[-_]hidden[-_]states/i;
+/** Any refusal that names the field (e.g. an older build's validation error for "last"). */
+const HIDDEN_FIELD_MESSAGE = /return[_ ]hidden[_ ]states/i;
 
 /** An SGLang server behind the engine contract; see the file comment. */
 export class SglangEngine implements Engine {
@@ -80,7 +90,8 @@ export class SglangEngine implements Engine {
   readonly server: { modelPath: string; version?: string; hiddenStates: boolean };
   private readonly tokenizer: ModelTokenizer;
   private readonly seed: number;
-  private readonly hiddenMode: 'full' | 'last';
+  private readonly hiddenMode: SglangHiddenMode;
+  private readonly ownsTokenizer: boolean;
   private readonly candidates: number;
   private readonly inFlight = new Set<AbortController>();
   private open_ = 0;
@@ -97,7 +108,8 @@ export class SglangEngine implements Engine {
     this.tokenizer = opts.tokenizer;
     this.server = server;
     this.seed = opts.seed ?? 0;
-    this.hiddenMode = opts.hiddenMode ?? 'full';
+    this.hiddenMode = opts.hiddenMode ?? DEFAULT_SGLANG_HIDDEN_MODE;
+    this.ownsTokenizer = opts.ownsTokenizer ?? false;
     this.candidates = opts.candidates ?? 20;
     const t = opts.tokenizer.info;
     this.info = {
@@ -120,10 +132,19 @@ export class SglangEngine implements Engine {
    * size. Every failure is a UserError that says what to change.
    */
   static async connect(opts: SglangConnectOptions): Promise<SglangEngine> {
+    try {
+      return await SglangEngine.connectWith(opts);
+    } catch (err) {
+      if (opts.ownsTokenizer) await opts.tokenizer.dispose?.();
+      throw err;
+    }
+  }
+
+  private static async connectWith(opts: SglangConnectOptions): Promise<SglangEngine> {
     const parallel = opts.parallel ?? 64;
     if (!Number.isInteger(parallel) || parallel < 1 || parallel > 4096)
       throw new UserError(`parallel must be an integer in [1, 4096], got ${parallel}`);
-    if (opts.hiddenMode !== undefined && opts.hiddenMode !== 'full' && opts.hiddenMode !== 'last')
+    if (opts.hiddenMode !== undefined && !SGLANG_HIDDEN_MODES.includes(opts.hiddenMode))
       throw new UserError(`hiddenMode must be 'full' or 'last', got ${JSON.stringify(opts.hiddenMode)}`);
     const client = new SglangClient(opts);
     const model = await client.get('/get_model_info', WireModelInfo);
@@ -165,17 +186,24 @@ export class SglangEngine implements Engine {
       return_logprob: true,
       logprob_start_len: 0,
       rid: `lynx-check-${randomUUID()}`,
-      ...(this.server.hiddenStates ? { return_hidden_states: true } : {}),
+      ...(this.server.hiddenStates ? { return_hidden_states: this.hiddenField() } : {}),
     };
     let response: WireGenerateResponse;
     try {
       response = await this.client.post('/generate', body, WireGenerateResponse);
     } catch (err) {
-      if (err instanceof SglangHttpError && HIDDEN_FLAG_MESSAGE.test(err.serverMessage)) {
+      if (!(err instanceof SglangHttpError && this.server.hiddenStates)) throw err;
+      if (HIDDEN_OFF_MESSAGE.test(err.serverMessage)) {
+        // Connect anyway (policies without hidden states work); reading one names the flag.
         (this.server as { hiddenStates: boolean }).hiddenStates = false;
         (this.info as { hiddenLayers: number[] }).hiddenLayers = [];
         return this.checkTokenizer();
       }
+      if (this.hiddenMode === 'last' && HIDDEN_FIELD_MESSAGE.test(err.serverMessage))
+        throw new UserError(
+          `the SGLang server at ${this.client.url} does not accept return_hidden_states "last" (${err.serverMessage}); ` +
+            'that mode came with SGLang PR #30177: use --sglang-hidden full, or a newer SGLang',
+        );
       throw err;
     }
     const input = response.meta_info.input_token_logprobs as Array<[unknown, number]> | undefined;
@@ -185,11 +213,12 @@ export class SglangEngine implements Engine {
         throw new UserError(
           `the SGLang server's model (${this.server.modelPath}) tokenizes differently from the local tokenizer ` +
             `(${this.tokenizer.info.modelId}): ${JSON.stringify(TOKENIZER_PROBE)} is [${remote.join(',')}] there and ` +
-            `[${local.join(',')}] here; pass a tokenizer file of the model the server runs`,
+            `[${local.join(',')}] here; pass (--model) a GGUF of the model the server runs`,
         );
     }
     if (this.server.hiddenStates) {
       const h = lastInputState(response.meta_info.hidden_states);
+      // Any row will do: only its length is checked.
       if (h && h.length !== this.info.hiddenSize)
         throw new UserError(
           `the SGLang server's model (${this.server.modelPath}) has hidden size ${h.length}, but the tokenizer file ` +
@@ -253,11 +282,12 @@ export class SglangEngine implements Engine {
     );
   }
 
-  /** Stops every request in flight; sessions fail afterwards. */
+  /** Stops every request in flight (sessions fail afterwards); frees the tokenizer when it owns it. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     for (const controller of this.inFlight) controller.abort();
+    if (this.ownsTokenizer) await this.tokenizer.dispose?.();
   }
 
   // ------------------------------------------------------------------ requests
@@ -298,6 +328,11 @@ export class SglangEngine implements Engine {
     return { tokens, logprobs, ...(top ? { top } : {}), aborted: meta.finish_reason?.type === 'abort' };
   }
 
+  /** The `return_hidden_states` value of the configured mode. */
+  private hiddenField(): true | 'last' {
+    return this.hiddenMode === 'last' ? 'last' : true;
+  }
+
   private async lastHidden(ids: readonly number[]): Promise<Float32Array> {
     if (!this.server.hiddenStates)
       throw new UserError(
@@ -308,13 +343,13 @@ export class SglangEngine implements Engine {
       sampling_params: { max_new_tokens: 1, temperature: 0 },
       rid: `lynx-h-${randomUUID()}`,
       stream: false,
-      return_hidden_states: this.hiddenMode === 'last' ? 'last' : true,
+      return_hidden_states: this.hiddenField(),
     };
     let response: WireGenerateResponse | null;
     try {
       response = await this.send(body);
     } catch (err) {
-      if (err instanceof SglangHttpError && HIDDEN_FLAG_MESSAGE.test(err.serverMessage))
+      if (err instanceof SglangHttpError && HIDDEN_FIELD_MESSAGE.test(err.serverMessage))
         throw new UserError(
           `the SGLang server at ${this.client.url} refused hidden states (${err.serverMessage}): launch it with --enable-return-hidden-states` +
             (this.hiddenMode === 'last'
@@ -325,9 +360,13 @@ export class SglangEngine implements Engine {
     }
     if (response === null) throw new Error('aborted');
     this.stats.hiddenRequests++;
-    const hidden = response.meta_info.hidden_states;
-    this.stats.hiddenVectors += hiddenVectorCount(hidden);
-    const h = lastInputState(hidden);
+    const meta = response.meta_info;
+    this.stats.hiddenVectors += hiddenVectorCount(meta.hidden_states);
+    const computed =
+      meta.prompt_tokens !== undefined && meta.cached_tokens !== undefined
+        ? meta.prompt_tokens - meta.cached_tokens
+        : undefined;
+    const h = lastInputState(meta.hidden_states, computed);
     if (!h)
       throw new UserError(
         `the SGLang server at ${this.client.url} sent no hidden state; launch it with --enable-return-hidden-states`,

@@ -11,7 +11,7 @@ import { RemoteEngineError, UserError } from '../../errors.ts';
 export interface SglangClientOptions {
   /** Base URL, e.g. http://127.0.0.1:30000. */
   url: string;
-  /** Milliseconds one request may take (default 600 000). */
+  /** Milliseconds one request may take (default `DEFAULT_SGLANG_TIMEOUT_MS`). */
   timeoutMs?: number;
   /** Attempts after the first when the server is unreachable or overloaded (default 4). */
   retries?: number;
@@ -42,6 +42,9 @@ export class SglangHttpError extends RemoteEngineError {
     super(`SGLang ${path} answered HTTP ${status}: ${serverMessage}`);
   }
 }
+
+/** How long one request may take by default: a long segment of a large model on a busy server. */
+export const DEFAULT_SGLANG_TIMEOUT_MS = 600_000;
 
 const RETRY_STATUS = new Set([502, 503, 504]);
 
@@ -90,7 +93,7 @@ export class SglangClient {
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new UserError(`--url must be an http(s) URL, got ${JSON.stringify(opts.url)}`);
     this.url = url.href.replace(/\/+$/, '');
-    this.timeoutMs = opts.timeoutMs ?? 600_000;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_SGLANG_TIMEOUT_MS;
     this.retries = opts.retries ?? 4;
     this.backoffMs = opts.backoffMs ?? 250;
     this.headers = { 'content-type': 'application/json' };

@@ -93,17 +93,29 @@ export type WireServerInfo = z.infer<typeof WireServerInfo>;
 
 /**
  * The hidden state of the last input token from a `/generate` response with max_new_tokens 1:
- * the last row of the prompt block (`hidden_states[0]`), or the one vector of 'last' mode.
+ * the one vector of 'last' mode, or the last computed row of the prompt block (`hidden_states[0]`).
+ * `computedRows` (prompt_tokens − cached_tokens) picks that row by position: builds before SGLang
+ * PR #30177 slice the block by the prompt's length, so after a prefix-cache hit it runs past this
+ * request's rows; from #30177 on the block has exactly `computedRows` rows.
  */
 export function lastInputState(
   hidden: WireGenerateResponse['meta_info']['hidden_states'],
+  computedRows?: number,
 ): number[] | undefined {
   if (hidden === undefined || hidden.length === 0) return undefined;
   const first = hidden[0];
   if (typeof first === 'number') return hidden as number[];
   if (first.length === 0) return undefined;
-  const row = first[first.length - 1];
-  return typeof row === 'number' ? (first as number[]) : row;
+  if (typeof first[0] === 'number') return first as number[];
+  const rows = first as number[][];
+  const at =
+    computedRows !== undefined &&
+    Number.isInteger(computedRows) &&
+    computedRows >= 1 &&
+    computedRows <= rows.length
+      ? computedRows - 1
+      : rows.length - 1;
+  return rows[at];
 }
 
 /** Number of hidden-state vectors a response carried (for the engine's transfer counters). */
