@@ -38,7 +38,9 @@ export interface EvalCommandOptions extends EngineCommandOptions {
   methods?: string;
   temperatures: number[];
   seeds: number[];
+  devSeeds?: number[];
   limit?: number;
+  devLimit?: number;
   split?: string;
   slice?: TestbedSlice | 'all';
   dataSeed: number;
@@ -89,6 +91,7 @@ export async function runEvalCommand(
     split: o.split,
     slice: o.slice,
     limit: o.limit,
+    devLimit: o.devLimit,
     dataSeed: o.dataSeed,
   }));
   const progress = new ProgressReporter('eval', o.progress && process.stderr.isTTY === true, err);
@@ -108,6 +111,7 @@ export async function runEvalCommand(
       datasets,
       temperatures: o.temperatures,
       seeds: o.seeds,
+      devSeeds: o.devSeeds,
       maxTokens: o.maxTokens,
       answerMaxTokens: o.exitMaxTokens,
       topP: o.topP,
@@ -174,6 +178,16 @@ export function defineEval(cmd: Command): Command {
         '--limit <n>',
         'first n problems of each data set (testbed: generate n)',
         numberOption('limit', { integer: true, min: 1 }),
+      )
+      .option(
+        '--dev-limit <n>',
+        'first n dev problems of each data set, where --tune chooses and N% is sized (default: --limit)',
+        numberOption('dev-limit', { integer: true, min: 1 }),
+      )
+      .option(
+        '--dev-seeds <list>',
+        'seeds on dev (default: --seeds)',
+        numberListOption('dev-seeds', { integer: true, min: 0 }),
       )
       .option('--split <name>', 'split (default: the task default; testbed: heldout)')
       .option(
