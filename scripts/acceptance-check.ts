@@ -1,9 +1,11 @@
 // `node bin/run-ts.mjs scripts/acceptance-check.ts SUMMARY.json... [--dataset testbed-arith]`: checks eval
-// summaries against the end-to-end acceptance criteria and prints a markdown table (exit 1 if one fails).
+// summaries against the end-to-end acceptance criteria and the instrument's (issue 14) and prints markdown
+// tables (exit 1 if one fails).
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { UserError } from '../src/errors.ts';
 import { checkAcceptance, DEFAULT_ACCEPTANCE, formatAcceptance } from '../src/pipeline/eval/acceptance.ts';
+import { checkInstrument, formatInstrument, instrumentPassed } from '../src/pipeline/eval/instrument.ts';
 import type { EvalSummary } from '../src/pipeline/eval/summary.ts';
 
 const program = new Command('acceptance-check')
@@ -30,9 +32,14 @@ function readSummary(file: string): EvalSummary {
 }
 
 try {
-  const report = checkAcceptance(files.map(readSummary), criteria);
+  const summaries = files.map(readSummary);
+  const report = checkAcceptance(summaries, criteria);
   console.log(formatAcceptance(report, criteria));
-  process.exitCode = report.savingMet && report.prematureMet && report.wallClockMet ? 0 : 1;
+  const instrument = checkInstrument(summaries);
+  console.log(`\n${formatInstrument(instrument)}`);
+  const passed =
+    report.savingMet && report.prematureMet && report.wallClockMet && instrumentPassed(instrument);
+  process.exitCode = passed ? 0 : 1;
 } catch (err) {
   // Bad input is one line and exit 2 (1 means a criterion failed); anything else is a bug, with its stack.
   if (!(err instanceof UserError)) throw err;

@@ -15,6 +15,7 @@ function group(over: Partial<GroupSummary> & Pick<GroupSummary, 'method' | 'labe
     correct: 45,
     accuracy: 0.6,
     ci95: [0.5, 0.7],
+    boxed: 1,
     bySeed: [],
     tokens: { decoded: 100, total: 100, used: 100, charged: 100, thinking: 90, probe: 0, answer: 10 },
     wallMs: { mean: 100, p50: 100 },

@@ -22,6 +22,8 @@ export interface GroupSummary {
   correct: number;
   accuracy: number;
   ci95: [number, number];
+  /** Share of runs whose answer text holds a complete `\boxed{…}` (the format the prompt asks for). */
+  boxed: number;
   bySeed: SeedAccuracy[];
   tokens: {
     decoded: number;

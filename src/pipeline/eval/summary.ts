@@ -4,6 +4,7 @@
  * are written into `summary.json` (`definitions`, from `columns.ts`) so the file explains itself.
  */
 
+import { lastBoxed } from '../../answers/extract.ts';
 import { clusteredRatio } from '../audit.ts';
 import { METRIC_DEFINITIONS, SUMMARY_COLUMNS, TUNING_TERMS } from './columns.ts';
 import type { GroupSummary } from './groupSummary.ts';
@@ -202,6 +203,7 @@ export function summarizeEval(
       correct,
       accuracy: correct / runs.length,
       ci95: wilsonInterval(correct, runs.length),
+      boxed: runs.filter((r) => lastBoxed(r.answerText) !== null).length / runs.length,
       bySeed: seeds.map((seed) => {
         const s = runs.filter((r) => r.seed === seed);
         return { seed, n: s.length, accuracy: s.filter((r) => r.correct).length / s.length };

@@ -1,0 +1,153 @@
+/**
+ * Checks that an eval ran on a good instrument (issue 14): on the reported problems, the oracle
+ * saves enough to be worth predicting; a model-blind position rule gets only part of that saving
+ * at vanilla's accuracy (else position, not the model's state, explains early exit); the peers can
+ * work (DEER and Dynasor each have a setting that exits early on enough runs; NoThinking answers in
+ * the boxed format); and LYNX's margins over the best control and the best peer, as tuned.
+ */
+import { ensure } from '../../errors.ts';
+import { percent } from '../format.ts';
+import { DEV_SLICE } from './evalPlan.ts';
+import type { GroupSummary } from './groupSummary.ts';
+import type { EvalSummary } from './summary.ts';
+import { isVanillaGroup, type LynxMargin } from './tuning.ts';
+
+/** Thresholds of the instrument check. */
+export interface InstrumentCriteria {
+  /** The oracle saves at least this share of vanilla's tokens (on `oracleDataset`). */
+  minOracleSaving: number;
+  oracleDataset: string;
+  /** The best position rule within `accuracyTolerance` of vanilla saves at most this share of the oracle's saving. */
+  maxPositionShare: number;
+  accuracyTolerance: number;
+  /** DEER and Dynasor: some setting exits early on at least this share of runs. */
+  minPeerEarlyExits: number;
+  /** NoThinking: at least this share of runs answer in a `\boxed{}`. */
+  minBoxed: number;
+}
+
+export const DEFAULT_INSTRUMENT: InstrumentCriteria = {
+  minOracleSaving: 0.4,
+  oracleDataset: 'testbed-arith',
+  maxPositionShare: 0.7,
+  accuracyTolerance: 0.01,
+  minPeerEarlyExits: 0.3,
+  minBoxed: 0.9,
+};
+
+/** The instrument's numbers on one (data set, temperature). */
+export interface InstrumentRow {
+  dataset: string;
+  temperature: number;
+  vanillaAccuracy: number;
+  oracleSaving: number | null;
+  /** The position setting that saves most within the tolerance, its saving and share of the oracle's. */
+  position: { label: string; saving: number; shareOfOracle: number | null } | null;
+  /** The most early exits any setting of the method has (null: the method was not run). */
+  deerEarlyExits: number | null;
+  dynasorEarlyExits: number | null;
+  noThinkingBoxed: number | null;
+  margin: LynxMargin | null;
+  checks: {
+    oracle: boolean | null;
+    position: boolean;
+    deer: boolean | null;
+    dynasor: boolean | null;
+    noThinking: boolean | null;
+  };
+}
+
+const maxOf = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
+
+/** Runs the check over eval summaries (e.g. one per temperature). */
+export function checkInstrument(
+  summaries: readonly EvalSummary[],
+  c: InstrumentCriteria = DEFAULT_INSTRUMENT,
+): InstrumentRow[] {
+  const groups = summaries.flatMap((s) => s.groups).filter((g) => g.slice !== DEV_SLICE);
+  const margins = summaries.flatMap((s) => s.margins ?? []);
+  const cells = new Map<string, GroupSummary[]>();
+  for (const g of groups) {
+    const key = JSON.stringify([g.dataset, g.temperature]);
+    cells.set(key, [...(cells.get(key) ?? []), g]);
+  }
+  const rows: InstrumentRow[] = [];
+  for (const cell of cells.values()) {
+    const { dataset, temperature } = cell[0];
+    const vanilla = cell.find(isVanillaGroup);
+    ensure(
+      vanilla,
+      `no vanilla run on ${dataset} at T ${temperature}: the instrument is measured against it`,
+    );
+    const of = (method: string) => cell.filter((g) => g.method === method && g.savingsVsVanilla);
+    const oracleSaving = of('oracle')[0]?.savingsVsVanilla?.tokens ?? null;
+    const keeps = of('position').filter((g) => g.savingsVsVanilla!.accuracyDelta >= -c.accuracyTolerance);
+    const best = keeps.sort((a, b) => b.savingsVsVanilla!.tokens - a.savingsVsVanilla!.tokens)[0];
+    const position = best
+      ? {
+          label: best.label,
+          saving: best.savingsVsVanilla!.tokens,
+          shareOfOracle: oracleSaving ? best.savingsVsVanilla!.tokens / oracleSaving : null,
+        }
+      : null;
+    const early = (method: string) =>
+      maxOf(cell.filter((g) => g.method === method).map((g) => g.exits.early));
+    const deer = early('deer');
+    const dynasor = early('dynasor');
+    const boxed = maxOf(cell.filter((g) => g.method === 'no-thinking').map((g) => g.boxed));
+    rows.push({
+      dataset,
+      temperature,
+      vanillaAccuracy: vanilla.accuracy,
+      oracleSaving,
+      position,
+      deerEarlyExits: deer,
+      dynasorEarlyExits: dynasor,
+      noThinkingBoxed: boxed,
+      margin: margins.find((m) => m.dataset === dataset && m.temperature === temperature) ?? null,
+      checks: {
+        oracle: dataset === c.oracleDataset ? (oracleSaving ?? 0) >= c.minOracleSaving : null,
+        position: !position || (position.shareOfOracle ?? 0) <= c.maxPositionShare,
+        deer: deer === null ? null : deer >= c.minPeerEarlyExits,
+        dynasor: dynasor === null ? null : dynasor >= c.minPeerEarlyExits,
+        noThinking: boxed === null ? null : boxed >= c.minBoxed,
+      },
+    });
+  }
+  return rows.sort((a, b) => a.dataset.localeCompare(b.dataset) || a.temperature - b.temperature);
+}
+
+/** True when every check that applies passed. */
+export function instrumentPassed(rows: readonly InstrumentRow[]): boolean {
+  return rows.every((r) => Object.values(r.checks).every((ok) => ok !== false));
+}
+
+/** A markdown table of the instrument check. */
+export function formatInstrument(
+  rows: readonly InstrumentRow[],
+  c: InstrumentCriteria = DEFAULT_INSTRUMENT,
+): string {
+  const mark = (ok: boolean | null) => (ok === null ? '' : ok ? ' ✓' : ' ✗');
+  const pct = (x: number | null | undefined) => percent(x, 'n/a');
+  const rival = (m: LynxMargin['overControl']) =>
+    m
+      ? `${m.label}: ${m.tokens >= 0 ? '+' : ''}${m.tokens.toFixed(0)} tok, ${pct(m.shareOfOracle)} of oracle`
+      : 'n/a';
+  const lines = [
+    `Instrument (reported slice; oracle ≥ ${percent(c.minOracleSaving, '')} on ${c.oracleDataset}, best position ≤ ${percent(c.maxPositionShare, '')} of the oracle within ${c.accuracyTolerance * 100} pt, DEER/Dynasor early exits ≥ ${percent(c.minPeerEarlyExits, '')}, NoThinking boxed ≥ ${percent(c.minBoxed, '')}):`,
+    '',
+    '| dataset | T | vanilla acc | oracle saves | best position (share of oracle) | DEER early | Dynasor early | NoThinking boxed | LYNX (tuned) | LYNX over best control | LYNX over best peer |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const m = r.margin;
+    lines.push(
+      `| ${r.dataset} | ${r.temperature} | ${pct(r.vanillaAccuracy)} | ${pct(r.oracleSaving)}${mark(r.checks.oracle)} | ` +
+        `${r.position ? `${r.position.label}: ${pct(r.position.saving)} (${pct(r.position.shareOfOracle)})` : 'none within tolerance'}${mark(r.checks.position)} | ` +
+        `${pct(r.deerEarlyExits)}${mark(r.checks.deer)} | ${pct(r.dynasorEarlyExits)}${mark(r.checks.dynasor)} | ${pct(r.noThinkingBoxed)}${mark(r.checks.noThinking)} | ` +
+        `${m ? `${m.lynx.label}: saves ${pct(m.lynx.saving)}, acc ${m.lynx.accuracyDelta >= 0 ? '+' : ''}${(m.lynx.accuracyDelta * 100).toFixed(1)} pt` : 'n/a'} | ` +
+        `${rival(m?.overControl ?? null)} | ${rival(m?.overPeer ?? null)} |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { checkInstrument, formatInstrument, instrumentPassed } from '../../src/pipeline/eval/instrument.ts';
+import type { EvalSummary, GroupSummary } from '../../src/pipeline/eval/summary.ts';
+
+/** A summary cell with the fields the check reads. */
+function cell(
+  method: string,
+  label: string,
+  o: { saving?: number; accuracyDelta?: number; early?: number; boxed?: number; slice?: string } = {},
+): GroupSummary {
+  return {
+    method,
+    label,
+    family: method,
+    options: {},
+    dataset: 'testbed-arith',
+    slice: o.slice ?? 'test',
+    temperature: 0.6,
+    n: 100,
+    correct: 80,
+    accuracy: 0.8,
+    ci95: [0.7, 0.9],
+    boxed: o.boxed ?? 1,
+    bySeed: [],
+    tokens: { decoded: 100, total: 100, used: 100, charged: 100, thinking: 90, probe: 0, answer: 10 },
+    wallMs: { mean: 1, p50: 1 },
+    exits: { early: o.early ?? 0, reasons: {} },
+    savingsVsVanilla:
+      method === 'vanilla'
+        ? null
+        : {
+            pairs: 100,
+            tokens: o.saving ?? 0,
+            usedTokens: 0,
+            wallClock: 0,
+            accuracyDelta: o.accuracyDelta ?? 0,
+          },
+    premature: {} as GroupSummary['premature'],
+    pareto: true,
+  };
+}
+
+const summaryOf = (groups: GroupSummary[]) => ({ groups, margins: [] }) as unknown as EvalSummary;
+
+describe('checkInstrument', () => {
+  const base = [
+    cell('vanilla', 'vanilla'),
+    cell('oracle', 'oracle', { saving: 0.5 }),
+    cell('deer', 'deer:threshold=0.9', { early: 0.1 }),
+    cell('deer', 'deer:threshold=0.8', { early: 0.4 }),
+    cell('dynasor', 'dynasor', { early: 0.35 }),
+    cell('no-thinking', 'no-thinking', { boxed: 0.95 }),
+  ];
+
+  it('takes the best position rule within the tolerance and compares it with the oracle', () => {
+    const [row] = checkInstrument([
+      summaryOf([
+        ...base,
+        cell('position', 'position:after=50', { saving: 0.45, accuracyDelta: -0.05 }),
+        cell('position', 'position:after=150', { saving: 0.2, accuracyDelta: -0.005 }),
+        cell('position', 'position:after=250', { saving: 0.05, accuracyDelta: 0 }),
+        // dev settings are where choices are made, never the evidence
+        cell('position', 'position:after=10', { saving: 0.6, accuracyDelta: 0, slice: 'dev' }),
+      ]),
+    ]);
+    expect(row.position).toEqual({ label: 'position:after=150', saving: 0.2, shareOfOracle: 0.4 });
+    expect(row.deerEarlyExits).toBe(0.4);
+    expect(row.checks).toEqual({ oracle: true, position: true, deer: true, dynasor: true, noThinking: true });
+    expect(instrumentPassed([row])).toBe(true);
+    expect(formatInstrument([row])).toContain('position:after=150: 20.0% (40.0%) ✓');
+  });
+
+  it('fails a position rule that gets most of the oracle saving, a weak oracle and peers that never exit', () => {
+    const [row] = checkInstrument([
+      summaryOf([
+        cell('vanilla', 'vanilla'),
+        cell('oracle', 'oracle', { saving: 0.3 }),
+        cell('position', 'position:after=96', { saving: 0.27, accuracyDelta: 0 }),
+        cell('deer', 'deer', { early: 0 }),
+        cell('no-thinking', 'no-thinking', { boxed: 0.2 }),
+      ]),
+    ]);
+    expect(row.checks).toEqual({
+      oracle: false,
+      position: false,
+      deer: false,
+      dynasor: null,
+      noThinking: false,
+    });
+    expect(instrumentPassed([row])).toBe(false);
+  });
+
+  it('needs vanilla', () => {
+    expect(() => checkInstrument([summaryOf([cell('oracle', 'oracle')])])).toThrow(/no vanilla run/);
+  });
+});
