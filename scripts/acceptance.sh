@@ -23,18 +23,18 @@ CLI="node bin/lynx-exit.mjs"
 mkdir -p "$OUT"
 for slice in train calib; do
   $CLI collect --model $M --dataset testbed-arith --split heldout --slice $slice --limit "$COLLECT" \
-    --temperature 0.6 --max-tokens 700 --parallel 4 --out "$OUT/events-arith-$slice" --no-progress
+    --temperature 0.6 --max-tokens 700 --parallel 8 --out "$OUT/events-arith-$slice" --no-progress
 done
 $CLI fit --train "$OUT/events-arith-train" --calib "$OUT/events-arith-calib" \
   --deltas 0.05,0.1,0.2,0.3 --alphas 0.05,0.1,0.2 --out "$B" | tee "$OUT/fit.txt"
-$CLI audit --model $M --bundle "$B" --dataset testbed-arith --limit 500 --parallel 4 \
+$CLI audit --model $M --bundle "$B" --dataset testbed-arith --limit 500 --parallel 8 \
   --out "$OUT/audit" --no-progress | tee "$OUT/audit.txt"
 # Every family swept; relative settings (N%) are shares of vanilla's mean thinking on dev.
 METHODS='vanilla,oracle,no-thinking,lynx:delta=[0.05,0.1,0.2,0.3],lynx:alpha=[0.05,0.1,0.2],position:after=[20%,35%,50%,65%,80%],fixed-budget:budget=[35%,50%,65%,80%],deer:threshold=[0.8,0.9,0.95,0.99],dynasor:window=[2,3,5],entropy:rate=[0.1,0.2,0.3]'
 for t in 0.6 1.0; do
   $CLI eval --model $M --bundle "$B" --datasets arith,word,order --methods "$METHODS" --tune \
     --temperatures $t --seeds "$SEEDS" --limit "$LIMIT" --dev-limit "$DEV_LIMIT" --dev-seeds "$DEV_SEEDS" \
-    --max-tokens 700 --parallel 4 --out "$OUT/eval-t$t" --no-progress > "$OUT/eval-t$t.txt" 2>&1 &
+    --max-tokens 700 --parallel 8 --out "$OUT/eval-t$t" --no-progress > "$OUT/eval-t$t.txt" 2>&1 &
 done
 wait
 cat "$OUT"/eval-t*.txt

@@ -15,6 +15,7 @@ const program = new Command('testbed:card')
   .option('--seed <n>', 'problem and sampling seed', Number, 7)
   .option('--max-tokens <n>', 'token limit per trace', Number, 640)
   .option('--out <file>', 'JSON output', 'models/testbed.card.json')
+  .option('--parallel <n>', 'rollouts decoded at once', Number, 8)
   .parse();
 const o = program.opts<{
   model: string;
@@ -23,8 +24,9 @@ const o = program.opts<{
   seed: number;
   maxTokens: number;
   out: string;
+  parallel: number;
 }>();
-const engine = await LlamaCppEngine.load(o.model, { threads: 1, contextSize: 1024 });
+const engine = await LlamaCppEngine.load(o.model, { threads: 1, contextSize: 1024, parallel: o.parallel });
 // A private work dir: two cards running at once must not share event files.
 const workDir = mkdtempSync(join(tmpdir(), 'lynx-testbed-card-'));
 const started = Date.now();
@@ -36,6 +38,7 @@ try {
     temperature: o.temperature,
     seed: o.seed,
     maxTokens: o.maxTokens,
+    parallel: o.parallel,
     workDir,
     onProgress: (task, done, total) => {
       if (done % 50 === 0 || done === total) process.stderr.write(`${task}: ${done}/${total}\n`);

@@ -47,6 +47,8 @@ export interface TestbedCardOptions {
   /** Scratch folder for the events stores (removed unless `keep`). */
   workDir: string;
   keep?: boolean;
+  /** Rollouts decoded at once (batched; the store equals a serial run's). */
+  parallel?: number;
   onProgress?: (task: string, done: number, total: number) => void;
 }
 
@@ -68,6 +70,7 @@ export async function measureTestbed(engine: Engine, o: TestbedCardOptions): Pro
       seed: o.seed,
       maxTokens: o.maxTokens,
       exitMaxTokens: 16,
+      parallel: o.parallel,
       settings: { dataset: task, split: 'heldout', purpose: 'testbed-card' },
       onRollout: (p) => o.onProgress?.(task, p.done, p.total),
     });
