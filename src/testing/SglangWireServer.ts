@@ -236,7 +236,11 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
     if (body.stream) throw new BadRequest('this test server answers stream: false only');
     const input = await promptOf(body);
     const wantHidden = body.return_hidden_states !== false;
-    const lease = await cache.acquire(input, { topLogprobs: body.top_logprobs_num, hidden: wantHidden });
+    const lease = await cache.acquire(input, {
+      topLogprobs: body.top_logprobs_num,
+      hidden: wantHidden,
+      openWith: wantHidden ? 1 : input.length,
+    });
     const cached = lease.reused;
     let healthy = false;
     let rows: number[][];
@@ -321,8 +325,9 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
   }
 
   /**
-   * Evaluates the prompt tokens the leased session does not hold. With hidden states: one at a
-   * time, each row the real state at that token (one row per computed prompt token); else in one batch.
+   * Evaluates the prompt tokens the leased session does not hold yet. With hidden states: one at a
+   * time, each row the real state at that token (one row per computed prompt token); else in one
+   * batch (a new session was opened on the whole prompt).
    */
   async function evaluatePrompt(lease: Lease, input: number[], wantHidden: boolean): Promise<number[][]> {
     const held = lease.session.length;

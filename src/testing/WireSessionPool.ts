@@ -41,8 +41,13 @@ export interface WireSessionPoolOptions {
 export interface PoolOpenOptions {
   /** Engines size what they keep after each token by it, so it is fixed per session. */
   topLogprobs: number;
-  /** Keep the hidden state of the first token (a new session holds just that one). */
+  /** Keep the hidden state of the last prompt token a new session is opened with. */
   hidden: boolean;
+  /**
+   * Tokens of `input` a new session is opened with (in one evaluation, as a client's own session
+   * would be; 1 when each prompt token is evaluated on its own for its hidden state).
+   */
+  openWith: number;
 }
 
 /** A backing session of the pool, with the marks it can be rolled back to. */
@@ -110,8 +115,8 @@ export class WireSessionPool {
   }
 
   /**
-   * A session holding a prefix of `input` (at least `input[0]`, at most all but the last token):
-   * an idle one rolled back to its longest reusable prefix, or a new one holding `input[0]`.
+   * A session holding a prefix of `input`: an idle one rolled back to its longest reusable prefix
+   * (all but the last token at most), or a new one holding the first `open.openWith` tokens.
    */
   async acquire(input: readonly number[], open: PoolOpenOptions): Promise<Lease> {
     for (;;) {
@@ -201,11 +206,11 @@ export class WireSessionPool {
     return new Lease(entry, to.length);
   }
 
-  /** Opens a session on `input[0]` in a slot already counted. */
+  /** Opens a session on the first `open.openWith` tokens of `input`, in a slot already counted. */
   private async fresh(input: readonly number[], open: PoolOpenOptions): Promise<Lease> {
     let session: Session;
     try {
-      session = await this.engine.open(input.slice(0, 1), {
+      session = await this.engine.open(input.slice(0, Math.max(1, open.openWith)), {
         hidden: open.hidden,
         topLogprobs: open.topLogprobs,
       });
