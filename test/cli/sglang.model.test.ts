@@ -328,4 +328,33 @@ describe('bundles on --engine sglang', () => {
     );
     expect(refused.err.trim().split('\n')).toHaveLength(1);
   }, 120_000);
+
+  it('on a server without hidden states, refuses a LYNX bundle naming the server flag', async () => {
+    const off = await startSglangWireServer({
+      engine: backing,
+      modelPath: 'lynx/testbed',
+      enableReturnHiddenStates: false,
+    });
+    try {
+      const r = await runCli([
+        'generate',
+        '--model',
+        TESTBED,
+        '--engine',
+        'sglang',
+        '--url',
+        off.url,
+        '--bundle',
+        BUNDLE,
+        '--max-tokens',
+        '4',
+        'hi',
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/gives layers none for lynx\/testbed; .*relaunch it with --enable-return-hidden-states/);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await off.close();
+    }
+  }, 60_000);
 });
