@@ -4,7 +4,7 @@
  * model's tokenizer from a GGUF of the same model (`LlamaCppEngine.loadTokenizer` in
  * `lynx-exit/llamacpp`); `SglangClient` is its HTTP client, for calls of your own.
  */
-export type { ModelTokenizer } from './engine/types.ts';
+
 export {
   DEFAULT_SGLANG_TIMEOUT_MS,
   SglangClient,
@@ -20,4 +20,5 @@ export {
   type SglangEngineStats,
   type SglangHiddenMode,
 } from './engine/sglang/SglangEngine.ts';
+export type { ModelTokenizer } from './engine/types.ts';
 export { RemoteEngineError } from './errors.ts';

@@ -351,7 +351,9 @@ describe('bundles on --engine sglang', () => {
         'hi',
       ]);
       expect(r.code).toBe(2);
-      expect(r.err).toMatch(/gives layers none for lynx\/testbed; .*relaunch it with --enable-return-hidden-states/);
+      expect(r.err).toMatch(
+        /gives layers none for lynx\/testbed; .*relaunch it with --enable-return-hidden-states/,
+      );
       expect(r.err.trim().split('\n')).toHaveLength(1);
     } finally {
       await off.close();
