@@ -10,7 +10,6 @@ export {
   startSglangWireServer,
   type WireTraceEntry,
 } from './SglangWireServer.ts';
-export type { WireSessionPool } from './WireSessionPool.ts';
 export {
   buildBenchModel,
   buildTestModel,
@@ -18,3 +17,4 @@ export {
   type TestModel,
   type TestModelOptions,
 } from './testModels.ts';
+export type { WireSessionPool } from './WireSessionPool.ts';
