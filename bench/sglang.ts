@@ -11,8 +11,9 @@
  * min and max), p50 latency; ratios are within this run. The wire trace gives the HTTP cost per
  * request and per cue (round trips, bytes), which the README extrapolates to real hidden sizes.
  *
- * The wire server is a test instrument, not SGLang: it re-evaluates each request's prefix (its
- * prefix cache only reports hits), so the SGLang side here pays work a real radix cache would not.
+ * The wire server is a test instrument, not SGLang, but its prefix cache is real: it keeps backing
+ * sessions between requests and evaluates only the prompt tokens they do not hold, as SGLang's radix
+ * cache computes only what it does not hold (so a cue's hidden-state read costs one token).
  *
  * Run: `npm run bench -- sglang` (about 2 minutes; results in bench-results/sglang.json).
  */
@@ -62,8 +63,8 @@ interface WireCost {
   promptTokensPerRead: number;
   requestBytesPerPromptToken: number;
   /**
-   * Prompt tokens per chat request with LYNX on: all of them (what the wire server evaluates: it
-   * keeps no KV cache between requests) and those outside the prefix cache (what SGLang computes).
+   * Prompt tokens per chat request with LYNX on: all of them (sent as ids) and those outside the
+   * prefix cache (what the wire server evaluated, and what SGLang computes).
    */
   promptTokensPerChat: number;
   uncachedPromptTokensPerChat: number;
@@ -180,7 +181,7 @@ export async function run(): Promise<Record<string, unknown>> {
       `a hidden-state read: ${cost.promptTokensPerRead.toFixed(0)} prompt tokens sent, ${cost.hiddenReadBytes.toFixed(0)} B back ` +
       `(${cost.bytesPerHiddenFloat.toFixed(1)} B per float, hidden size ${backing.info.hiddenSize}); ${cost.requestBytesPerPromptToken.toFixed(2)} request B per prompt token; ` +
       `prompt tokens per chat request with LYNX ${cost.promptTokensPerChat.toFixed(0)}, of them outside the prefix cache ${cost.uncachedPromptTokensPerChat.toFixed(0)} ` +
-      '(the wire server evaluates all of them; SGLang only the latter)',
+      '(the only ones evaluated)',
   );
   return { rounds, perBlock, sessions: SESSIONS, results, wireCost: cost };
 }

@@ -1,8 +1,9 @@
 /**
  * lynx-exit: the method core, with no native dependency. Cue detection, the probe, conformal
  * calibration, answer grading, bundles, the engine contract, the reasoning loop and every exit
- * policy. Engines live in `lynx-exit/llamacpp`; collect / fit / eval / audit in `lynx-exit/pipeline`;
- * a scripted fake engine and test-model builders in `lynx-exit/testing`.
+ * policy. Engines live in `lynx-exit/llamacpp` and `lynx-exit/sglang`; collect / fit / eval / audit
+ * in `lynx-exit/pipeline`; a scripted fake engine, test-model builders and an SGLang-wire test
+ * server in `lynx-exit/testing`.
  */
 
 export {
@@ -70,6 +71,7 @@ export type {
   Engine,
   EngineInfo,
   Mark,
+  ModelTokenizer,
   OpenOptions,
   SampleOptions,
   Session,
@@ -81,6 +83,7 @@ export {
   DataFormatError,
   EngineCapabilityError,
   InvalidArgumentError,
+  RemoteEngineError,
   UserError,
 } from './errors.ts';
 export {

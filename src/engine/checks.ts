@@ -50,6 +50,17 @@ export function checkPrompt(
   checkAppend(0, tokens, info);
 }
 
+/** The hidden-state layers an engine gives, for messages: "-1 and 0..N", "-1, 3" or "none". */
+export function hiddenLayersText(info: Pick<EngineInfo, 'hiddenLayers' | 'layers'>): string {
+  const have = info.hiddenLayers;
+  return have === 'all' ? `-1 and 0..${info.layers - 1}` : have.join(', ') || 'none';
+}
+
+/** `EngineInfo.hiddenLayersHint` as the end of a refusal ("; HINT"), or nothing. */
+export function hiddenLayersHintText(info: Pick<EngineInfo, 'hiddenLayersHint'>): string {
+  return info.hiddenLayersHint ? `; ${info.hiddenLayersHint}` : '';
+}
+
 /** A position of one session plus the state after it, so a rollback restores that state too. */
 export class StateMark<State> implements Mark {
   constructor(

@@ -97,6 +97,11 @@ export interface EngineInfo {
    */
   hiddenLayers: 'all' | number[];
   /**
+   * What would give more hidden-state layers than `hiddenLayers` (e.g. a server flag), where a
+   * setting withholds them; refusals for missing layers end with it.
+   */
+  hiddenLayersHint?: string;
+  /**
    * True when sessions see the whole next-token distribution. False when they keep only the most
    * likely candidates (large vocabularies): sampling then draws from those candidates, and
    * `entropy()` is a lower bound (see `entropyOf` in `src/engine/sampler.ts`).

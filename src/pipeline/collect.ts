@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { gradeAnswer } from '../answers/grade.ts';
 import type { CueDetectorOptions } from '../cues/CueDetector.ts';
 import { resolveCueOptions } from '../cues/CueDetector.ts';
+import { hiddenLayersHintText, hiddenLayersText } from '../engine/checks.ts';
 import type { Engine } from '../engine/types.ts';
 import { EngineCapabilityError, InvalidArgumentError } from '../errors.ts';
 import { LYNX_EXIT_CUE } from '../reason/cueTexts.ts';
@@ -110,12 +111,10 @@ function checkLayers(engine: Engine, layers: number[]): void {
   const have = engine.info.hiddenLayers;
   for (const l of layers) {
     const ok = have === 'all' ? Number.isInteger(l) && l >= -1 && l < engine.info.layers : have.includes(l);
-    if (!ok) {
-      const list = have === 'all' ? `-1 and 0..${engine.info.layers - 1}` : have.join(', ') || 'none';
+    if (!ok)
       throw new EngineCapabilityError(
-        `${engine.info.name} engine cannot give hidden states of layer ${l} for ${engine.info.modelId}; available: ${list}`,
+        `${engine.info.name} engine cannot give hidden states of layer ${l} for ${engine.info.modelId}; available: ${hiddenLayersText(engine.info)}${hiddenLayersHintText(engine.info)}`,
       );
-    }
   }
 }
 

@@ -2,6 +2,7 @@
 import type { Bundle } from '../bundle/Bundle.ts';
 import { type Fingerprint, fingerprintOf } from '../bundle/fingerprint.ts';
 import { loadBundle } from '../bundle/io.ts';
+import { hiddenLayersHintText, hiddenLayersText } from '../engine/checks.ts';
 import type { Engine } from '../engine/types.ts';
 import { BundleMismatchError } from '../errors.ts';
 
@@ -35,12 +36,10 @@ export async function loadBundleFor(path: string, engine: Engine): Promise<Bundl
   const missing = layers.filter((l) =>
     have === 'all' ? !(l >= -1 && l < engine.info.layers) : !have.includes(l),
   );
-  if (missing.length > 0) {
-    const list = have === 'all' ? `-1 and 0..${engine.info.layers - 1}` : have.join(', ') || 'none';
+  if (missing.length > 0)
     throw new BundleMismatchError(
-      `${path}: the bundle's probe reads hidden-state layers [${layers.join(', ')}]; the ${engine.info.name} engine gives layers ${list} for ${engine.info.modelId}`,
+      `${path}: the bundle's probe reads hidden-state layers [${layers.join(', ')}]; the ${engine.info.name} engine gives layers ${hiddenLayersText(engine.info)} for ${engine.info.modelId}${hiddenLayersHintText(engine.info)}`,
     );
-  }
   if (dim !== layers.length * engine.info.hiddenSize)
     throw new BundleMismatchError(
       `${path}: the bundle's probe takes ${dim} features; ${layers.length} layer(s) of ${engine.info.modelId} give ${layers.length * engine.info.hiddenSize}`,

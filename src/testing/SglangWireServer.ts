@@ -10,8 +10,9 @@
  * - with `legacyPromptRows`, the prompt block is as builds before PR #30177 slice it: as many rows
  *   as prompt tokens, so after a prefix-cache hit it runs past the request's own rows (in SGLang
  *   into other requests' rows; here into zero rows);
- * - a radix prefix cache is emulated: `cached_tokens` is the longest prefix shared with an earlier
- *   request's prompt + output, and at least one prompt token is always computed;
+ * - the radix prefix cache is real: backing sessions are kept between requests (`WireSessionPool`),
+ *   a request continues the one that shares the longest prefix with its prompt and evaluates only
+ *   the rest, `cached_tokens` is what it reused, and at least one prompt token is always computed;
  * - without `enableReturnHiddenStates` a request for hidden states is refused with SGLang's message;
  * - `output_ids` run through the stop token or string (`no_stop_trim` is about `text` only).
  * Shapes follow SGLang's `GenerateReqInput` / `SamplingParams` (io_struct.py, sampling_params.py).
@@ -20,7 +21,8 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Engine, Session } from '../engine/types.ts';
+import type { Engine } from '../engine/types.ts';
+import { type Lease, WireSessionPool } from './WireSessionPool.ts';
 
 /** Options of `startSglangWireServer`. */
 export interface SglangWireServerOptions {
@@ -35,8 +37,13 @@ export interface SglangWireServerOptions {
   legacyPromptRows?: boolean;
   /** As `--speculative-algorithm` (reported by `/get_server_info`; default none). */
   speculativeAlgorithm?: string | null;
-  /** Prefixes remembered for `cached_tokens` (default 512 requests). */
-  cacheEntries?: number;
+  /**
+   * Idle backing sessions kept as the prefix cache (default: the engine's `maxSessions`; 0: none,
+   * so every request evaluates its whole prompt and `cached_tokens` is 0).
+   */
+  cacheSessions?: number;
+  /** Milliseconds an idle cached session is kept, so other users of the engine get it back (default 1000). */
+  cacheIdleMs?: number;
   host?: string;
   port?: number;
 }
@@ -48,6 +55,8 @@ export interface WireTraceEntry {
   status: number;
   inputTokens?: number;
   cachedTokens?: number;
+  /** Tokens the backing engine evaluated for the request: prompt tokens outside the cache, then decoded ones. */
+  evaluatedTokens?: number;
   outputTokens?: number;
   maxNewTokens?: number;
   /** Hidden-state vectors in the response (prompt rows and decode vectors). */
@@ -63,6 +72,8 @@ export interface SglangWireServer {
   app: FastifyInstance;
   /** Every request answered, in order. */
   readonly trace: WireTraceEntry[];
+  /** The backing sessions kept as the prefix cache. */
+  readonly cache: WireSessionPool;
   /** The next `n` requests fail: with HTTP `status`, or by closing the connection ('reset'). */
   failNext(n: number, how: number | 'reset'): void;
   close(): Promise<void>;
@@ -105,15 +116,24 @@ type GenerateBody = z.infer<typeof GenerateBody>;
 
 class BadRequest extends Error {}
 
+/** What one request decoded. */
+interface Decoded {
+  output: number[];
+  logprobs: Array<[number, number, null]>;
+  tops: Array<Array<[number, number, null]>>;
+  /** One per decode step after the first: the state at the previous input token. */
+  decodeVectors: number[][];
+  finish: Record<string, unknown>;
+}
+
 /** Starts the server; resolves once it listens. */
 export async function startSglangWireServer(opts: SglangWireServerOptions): Promise<SglangWireServer> {
   const engine = opts.engine;
   const enableHidden = opts.enableReturnHiddenStates ?? true;
   const lastMode = opts.lastMode ?? true;
-  const cacheEntries = opts.cacheEntries ?? 512;
+  const cacheSessions = opts.cacheSessions ?? engine.info.maxSessions;
   const trace: WireTraceEntry[] = [];
-  /** Sequences (prompt + output) of earlier requests, most recent last. */
-  const cache: number[][] = [];
+  const cache = new WireSessionPool(engine, { capacity: cacheSessions, idleMs: opts.cacheIdleMs ?? 1000 });
   const aborted = new Set<string>();
   const running = new Set<string>();
   let failures: { n: number; how: number | 'reset' } = { n: 0, how: 503 };
@@ -149,7 +169,7 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
     const body = {
       model_path: opts.modelPath ?? engine.info.modelId,
       enable_return_hidden_states: enableHidden,
-      disable_radix_cache: false,
+      disable_radix_cache: cacheSessions <= 0,
       speculative_algorithm: opts.speculativeAlgorithm ?? null,
       context_length: engine.info.contextSize,
       version: 'wire-test',
@@ -196,22 +216,6 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
     return entry;
   }
 
-  function cachedPrefix(ids: readonly number[]): number {
-    let best = 0;
-    for (const seq of cache) {
-      let n = 0;
-      const limit = Math.min(seq.length, ids.length);
-      while (n < limit && seq[n] === ids[n]) n++;
-      if (n > best) best = n;
-    }
-    return Math.min(best, ids.length - 1);
-  }
-
-  function remember(seq: number[]): void {
-    cache.push(seq);
-    if (cache.length > cacheEntries) cache.shift();
-  }
-
   async function generate(body: GenerateBody) {
     const rid = body.rid ?? `wire-${++ridCounter}`;
     // Known from arrival, so an abort that comes while the request waits for a session still counts.
@@ -230,90 +234,25 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
     if (body.return_hidden_states === 'last' && !lastMode)
       throw new BadRequest('return_hidden_states must be a boolean or a list of booleans');
     if (body.stream) throw new BadRequest('this test server answers stream: false only');
-    let session: Session;
-    let input: number[];
+    const input = await promptOf(body);
     const wantHidden = body.return_hidden_states !== false;
-    const rows: number[][] = [];
-    let cached: number;
-    if (body.input_ids !== undefined) input = body.input_ids;
-    else if (body.text !== undefined) {
-      const probe = await engine.open(body.text);
-      input = probe.tokens();
-      await probe.close();
-    } else throw new BadRequest('either text or input_ids should be provided');
-    if (input.length === 0) throw new BadRequest('the input is empty');
-    for (const t of input)
-      if (t >= engine.info.vocabSize) throw new BadRequest(`token id ${t} is out of the vocabulary`);
-    if (input.length + sp.max_new_tokens > engine.info.contextSize)
-      throw new BadRequest(
-        `Requested token count exceeds the model's maximum context length of ${engine.info.contextSize} tokens.`,
-      );
-    cached = cachedPrefix(input);
-    if (wantHidden) {
-      // One row per prompt token the cache does not hold, each the real state at that token.
-      const start = Math.max(1, cached);
-      session = await engine.open(input.slice(0, start), {
-        hidden: true,
-        topLogprobs: body.top_logprobs_num,
-      });
-      if (cached === 0) rows.push(Array.from((await session.hidden([-1]))[0]));
-      for (let i = start; i < input.length; i++) {
-        await session.append([input[i]], { hidden: true });
-        rows.push(Array.from((await session.hidden([-1]))[0]));
-      }
-      if (opts.legacyPromptRows)
-        while (rows.length < input.length) rows.push(new Array(rows[0].length).fill(0));
-    } else {
-      session = await engine.open(input, { topLogprobs: body.top_logprobs_num });
-    }
-    const output: number[] = [];
-    const logprobs: Array<[number, number, null]> = [];
-    const tops: Array<Array<[number, number, null]>> = [];
-    const decodeVectors: number[][] = [];
-    let finish: Record<string, unknown> = { type: 'length', length: sp.max_new_tokens };
-    const stops = sp.stop === undefined ? [] : Array.isArray(sp.stop) ? sp.stop : [sp.stop];
-    const stopIds = new Set(sp.stop_token_ids ?? []);
-    let text = '';
+    const lease = await cache.acquire(input, {
+      topLogprobs: body.top_logprobs_num,
+      hidden: wantHidden,
+      openWith: wantHidden ? 1 : input.length,
+    });
+    const cached = lease.reused;
+    let healthy = false;
+    let rows: number[][];
+    let decoded: Decoded;
     try {
-      for (let k = 0; k < sp.max_new_tokens; k++) {
-        if (aborted.has(rid)) {
-          finish = { type: 'abort', message: 'Abort request' };
-          break;
-        }
-        if (k > 0 && wantHidden) decodeVectors.push(Array.from((await session.hidden([-1]))[0]));
-        if (body.top_logprobs_num > 0)
-          tops.push(session.topLogprobs(body.top_logprobs_num).map(([t, lp]) => [lp, t, null]));
-        const step = await session.step(
-          {
-            temperature: sp.temperature,
-            topP: sp.top_p,
-            ...(sp.top_k > 0 ? { topK: sp.top_k } : {}),
-            ...(sp.sampling_seed !== undefined ? { seed: sp.sampling_seed } : {}),
-          },
-          { hidden: () => wantHidden },
-        );
-        output.push(step.token);
-        logprobs.push([step.logprob, step.token, null]);
-        if (step.isEog && !sp.ignore_eos && k + 1 >= sp.min_new_tokens) {
-          finish = { type: 'stop', matched: step.token };
-          break;
-        }
-        if (stopIds.has(step.token) && k + 1 >= sp.min_new_tokens) {
-          finish = { type: 'stop', matched: step.token };
-          break;
-        }
-        text += step.isEog ? '' : step.piece;
-        // An earlier match would have stopped already, so any match ends in this piece.
-        const hit = stops.find((s) => text.includes(s));
-        if (hit !== undefined && k + 1 >= sp.min_new_tokens) {
-          finish = { type: 'stop', matched: hit };
-          break;
-        }
-      }
+      rows = await evaluatePrompt(lease, input, wantHidden);
+      decoded = await decode(lease, body, rid);
+      healthy = true;
     } finally {
-      await session.close();
+      await cache.release(lease, healthy);
     }
-    remember([...input, ...output]);
+    const { output, logprobs, tops, decodeVectors, finish } = decoded;
     let hiddenStates: unknown[] | undefined;
     let hiddenVectors = 0;
     if (wantHidden) {
@@ -350,12 +289,114 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
         rid,
         inputTokens: input.length,
         cachedTokens: cached,
+        evaluatedTokens: lease.evaluated,
         outputTokens: output.length,
         maxNewTokens: sp.max_new_tokens,
         hiddenVectors,
         finish: String(finish.type),
       },
     };
+  }
+
+  /** The request's prompt ids, checked against the vocabulary and the context. */
+  async function promptOf(body: GenerateBody): Promise<number[]> {
+    let input: number[];
+    if (body.input_ids !== undefined) input = body.input_ids;
+    else if (body.text !== undefined) {
+      // Tokenized as the engine opens text (specials parsed, BOS where the model wants it).
+      const text = body.text;
+      input = await cache.withSlot(async () => {
+        const probe = await engine.open(text);
+        try {
+          return probe.tokens();
+        } finally {
+          await probe.close();
+        }
+      });
+    } else throw new BadRequest('either text or input_ids should be provided');
+    if (input.length === 0) throw new BadRequest('the input is empty');
+    for (const t of input)
+      if (t >= engine.info.vocabSize) throw new BadRequest(`token id ${t} is out of the vocabulary`);
+    if (input.length + body.sampling_params.max_new_tokens > engine.info.contextSize)
+      throw new BadRequest(
+        `Requested token count exceeds the model's maximum context length of ${engine.info.contextSize} tokens.`,
+      );
+    return input;
+  }
+
+  /**
+   * Evaluates the prompt tokens the leased session does not hold yet. With hidden states: one at a
+   * time, each row the real state at that token (one row per computed prompt token); else in one
+   * batch (a new session was opened on the whole prompt).
+   */
+  async function evaluatePrompt(lease: Lease, input: number[], wantHidden: boolean): Promise<number[][]> {
+    const held = lease.session.length;
+    const rows: number[][] = [];
+    if (!wantHidden) {
+      await lease.append(input.slice(held));
+      return rows;
+    }
+    // A new session holds input[0], evaluated with its state kept.
+    if (lease.reused === 0) rows.push(Array.from((await lease.session.hidden([-1]))[0]));
+    for (let i = held; i < input.length; i++) {
+      await lease.append([input[i]], { hidden: true });
+      rows.push(Array.from((await lease.session.hidden([-1]))[0]));
+    }
+    if (opts.legacyPromptRows)
+      while (rows.length < input.length) rows.push(new Array(rows[0].length).fill(0));
+    return rows;
+  }
+
+  /** Samples up to `max_new_tokens` on the leased session, stopping as SGLang does. */
+  async function decode(lease: Lease, body: GenerateBody, rid: string): Promise<Decoded> {
+    const sp = body.sampling_params;
+    const wantHidden = body.return_hidden_states !== false;
+    const session = lease.session;
+    const output: number[] = [];
+    const logprobs: Array<[number, number, null]> = [];
+    const tops: Array<Array<[number, number, null]>> = [];
+    const decodeVectors: number[][] = [];
+    let finish: Record<string, unknown> = { type: 'length', length: sp.max_new_tokens };
+    const stops = sp.stop === undefined ? [] : Array.isArray(sp.stop) ? sp.stop : [sp.stop];
+    const stopIds = new Set(sp.stop_token_ids ?? []);
+    let text = '';
+    for (let k = 0; k < sp.max_new_tokens; k++) {
+      if (aborted.has(rid)) {
+        finish = { type: 'abort', message: 'Abort request' };
+        break;
+      }
+      // The vector sent with the step that samples token k is the state at input token k−1.
+      if (k > 0 && wantHidden) decodeVectors.push(Array.from((await session.hidden([-1]))[0]));
+      if (body.top_logprobs_num > 0)
+        tops.push(session.topLogprobs(body.top_logprobs_num).map(([t, lp]) => [lp, t, null]));
+      const step = await lease.step(
+        {
+          temperature: sp.temperature,
+          topP: sp.top_p,
+          ...(sp.top_k > 0 ? { topK: sp.top_k } : {}),
+          ...(sp.sampling_seed !== undefined ? { seed: sp.sampling_seed } : {}),
+        },
+        { hidden: () => wantHidden },
+      );
+      output.push(step.token);
+      logprobs.push([step.logprob, step.token, null]);
+      if (step.isEog && !sp.ignore_eos && k + 1 >= sp.min_new_tokens) {
+        finish = { type: 'stop', matched: step.token };
+        break;
+      }
+      if (stopIds.has(step.token) && k + 1 >= sp.min_new_tokens) {
+        finish = { type: 'stop', matched: step.token };
+        break;
+      }
+      text += step.isEog ? '' : step.piece;
+      // An earlier match would have stopped already, so any match ends in this piece.
+      const hit = stops.find((s) => text.includes(s));
+      if (hit !== undefined && k + 1 >= sp.min_new_tokens) {
+        finish = { type: 'stop', matched: hit };
+        break;
+      }
+    }
+    return { output, logprobs, tops, decodeVectors, finish };
   }
 
   const url = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
@@ -366,6 +407,10 @@ export async function startSglangWireServer(opts: SglangWireServerOptions): Prom
     failNext(n, how) {
       failures = { n, how };
     },
-    close: () => app.close(),
+    cache,
+    async close() {
+      await app.close();
+      await cache.close();
+    },
   };
 }

@@ -50,6 +50,10 @@ async function traced<T>(run: () => Promise<T>): Promise<{ result: T; requests: 
   return { result, requests: wire.trace.slice(before) };
 }
 
+/** `generate` of a short reply with `bundle` on the engine `args` name (where a bundle is refused). */
+const generateWith = (args: string[], bundle: string) =>
+  runCli(['generate', ...args, '--bundle', bundle, '--max-tokens', '4', 'hi']);
+
 const isHiddenRead = (e: WireTraceEntry) => e.path === '/generate' && e.rid?.startsWith('lynx-h-') === true;
 
 describe('eval --engine sglang equals eval on the embedded engine', () => {
@@ -247,16 +251,7 @@ describe('collect --engine sglang equals collect on the embedded engine', () => 
     expect(loaded.data.model.id).toBe('lynx/testbed');
     expect(loaded.fingerprint.weightsHash).toBeUndefined();
     const other = await buildTestModel({ kind: 'cycle', arch: 'qwen2', tokenizer: 'bpe' });
-    const refused = await runCli([
-      'generate',
-      '-m',
-      other.path,
-      '--bundle',
-      bundle,
-      '--max-tokens',
-      '4',
-      'hi',
-    ]);
+    const refused = await generateWith(['-m', other.path], bundle);
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(
       /bundle was made for qwen2 4 layers hidden 128 vocab 768\/\w+ \(lynx\/testbed\); this model is .* \(.*\.gguf on llama\.cpp\)/,
@@ -313,19 +308,29 @@ describe('bundles on --engine sglang', () => {
     } finally {
       await engine.dispose();
     }
-    const refused = await runCli([
-      'generate',
-      ...engineArgs('sglang'),
-      '--bundle',
-      cycleBundle,
-      '--max-tokens',
-      '4',
-      'hi',
-    ]);
+    const refused = await generateWith(engineArgs('sglang'), cycleBundle);
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(
       /bundle was made for .* \(.*\.gguf\); this model is qwen2 4 layers hidden 128 vocab 768\/\w+ \(lynx\/testbed on sglang\)/,
     );
     expect(refused.err.trim().split('\n')).toHaveLength(1);
   }, 120_000);
+
+  it('on a server without hidden states, refuses a LYNX bundle naming the server flag', async () => {
+    const off = await startSglangWireServer({
+      engine: backing,
+      modelPath: 'lynx/testbed',
+      enableReturnHiddenStates: false,
+    });
+    try {
+      const r = await generateWith(['--model', TESTBED, '--engine', 'sglang', '--url', off.url], BUNDLE);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(
+        /gives layers none for lynx\/testbed; .*relaunch it with --enable-return-hidden-states/,
+      );
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await off.close();
+    }
+  }, 60_000);
 });

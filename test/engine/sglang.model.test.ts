@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaCppEngine } from '../../src/engine/llamacpp/LlamaCppEngine.ts';
 import { SglangEngine } from '../../src/engine/sglang/SglangEngine.ts';
 import { RemoteEngineError } from '../../src/errors.ts';
+import { loadBundleFor } from '../../src/pipeline/fingerprint.ts';
 import { vanillaPolicy } from '../../src/reason/policies/simple.ts';
 import { runReasoning } from '../../src/reason/runReasoning.ts';
 import { type SglangWireServer, startSglangWireServer } from '../../src/testing/SglangWireServer.ts';
@@ -169,13 +170,21 @@ describe('hidden states', () => {
   });
 
   it('names the server flag when hidden states are off', async () => {
-    const off = await startSglangWireServer({ engine: local, enableReturnHiddenStates: false });
+    const off = await startSglangWireServer({
+      engine: local,
+      enableReturnHiddenStates: false,
+      modelPath: 'lynx/testbed',
+    });
     const e = await SglangEngine.connect({ url: off.url, tokenizer });
     try {
       expect(e.info.hiddenLayers).toEqual([]);
       const s = await e.open(PROMPT);
       await expect(s.hidden([-1])).rejects.toThrow(/--enable-return-hidden-states/);
       await s.close();
+      // A LYNX bundle is refused before any decoding, with the flag that would make it load.
+      await expect(loadBundleFor('models/testbed.lynx.json', e)).rejects.toThrow(
+        /reads hidden-state layers \[-1\]; the sglang engine gives layers none for lynx\/testbed; .*relaunch it with --enable-return-hidden-states$/,
+      );
     } finally {
       await e.dispose();
       await off.close();

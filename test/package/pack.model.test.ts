@@ -1,8 +1,8 @@
 // The package as users get it: `npm pack`, unpacked into an empty project's node_modules the way npm
 // installs it (its dependencies linked from this checkout, so no network is needed), then imported
 // from plain Node ESM and type-checked from a NodeNext TypeScript project, and run: LYNX on the
-// packaged testbed model in a few lines, through lynx-exit's loader and through a node-llama-cpp
-// model the user loaded.
+// packaged testbed model in a few lines, through lynx-exit's loader, through a node-llama-cpp
+// model the user loaded, and through the SGLang engine talking to the packaged SGLang-wire test server.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +66,8 @@ describe('the packed package', () => {
       `import { loadBundle, lynxPolicy, runReasoning, gradeAnswer } from 'lynx-exit';
 import { LlamaCppEngine } from 'lynx-exit/llamacpp';
 import { loadProblems } from 'lynx-exit/pipeline';
-import { createScriptedEngine } from 'lynx-exit/testing';
+import { RemoteEngineError, SglangEngine, SglangHttpError } from 'lynx-exit/sglang';
+import { createScriptedEngine, startSglangWireServer } from 'lynx-exit/testing';
 import { getLlama } from 'node-llama-cpp';
 
 const pkg = (f) => new URL(f, import.meta.resolve('lynx-exit/package.json')).pathname;
@@ -85,12 +86,25 @@ await own.dispose();
 const stillLoaded = model.tokenize('2').length > 0;
 await model.dispose();
 
+// Through SGLang's wire API: the wire test server in front of a llama.cpp engine.
+const backing = await LlamaCppEngine.load(pkg('models/testbed.gguf'), { gpu: 'off' });
+const wire = await startSglangWireServer({ engine: backing });
+const tokenizer = await LlamaCppEngine.loadTokenizer(pkg('models/testbed.gguf'));
+const remote = await SglangEngine.connect({ url: wire.url, tokenizer, ownsTokenizer: true });
+const viaSglang = await runReasoning(remote, problem.messages, lynxPolicy({ bundle, delta: 0.2 }), { maxTokens: 640 });
+const reads = remote.stats.hiddenRequests;
+await remote.dispose();
+await wire.close();
+await backing.dispose();
+const httpError = new SglangHttpError(503, '/generate', 'busy') instanceof RemoteEngineError;
+
 const fake = createScriptedEngine({ thinking: 'Two and two. Wait, four.', answer: ' \\\\boxed{4}' });
 let blocked = false;
 try { await import('lynx-exit/dist/errors.js'); } catch (e) { blocked = e.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED'; }
 console.log(JSON.stringify({
   exit: trace.exit.reason, answer: trace.answerText, correct: gradeAnswer(problem.kind, trace.answerText, problem.gold),
   same: again.text === trace.text, stillLoaded, fakeVocab: fake.info.vocabSize > 0, blocked,
+  sameViaSglang: viaSglang.text === trace.text, reads, httpError,
 }));
 `,
     );
@@ -101,6 +115,9 @@ console.log(JSON.stringify({
     expect(r.stillLoaded).toBe(true);
     expect(r.fakeVocab).toBe(true);
     expect(r.blocked).toBe(true);
+    expect(r.sameViaSglang).toBe(true);
+    expect(r.reads).toBeGreaterThan(0);
+    expect(r.httpError).toBe(true);
   }, 120_000);
 
   it('type-checks from a NodeNext TypeScript project', () => {
@@ -124,7 +141,8 @@ console.log(JSON.stringify({
       `import { type Engine, type ExitPolicy, lynxPolicy, runReasoning, Bundle, MondrianConformal } from 'lynx-exit';
 import { LlamaCppEngine, type LlamaCppLoadOptions } from 'lynx-exit/llamacpp';
 import { auditEvents, fitBundle, type FitReport } from 'lynx-exit/pipeline';
-import { createScriptedEngine } from 'lynx-exit/testing';
+import { SglangClient, SglangEngine, type SglangConnectOptions, type SglangEngineStats, SglangHttpError } from 'lynx-exit/sglang';
+import { createScriptedEngine, startSglangWireServer, type SglangWireServer } from 'lynx-exit/testing';
 
 const options: LlamaCppLoadOptions = { gpu: 'off', parallel: 2 };
 export async function demo(bundle: Bundle): Promise<string> {
@@ -135,6 +153,13 @@ export async function demo(bundle: Bundle): Promise<string> {
   const report: FitReport | undefined = undefined;
   void auditEvents; void fitBundle; void createScriptedEngine; void report;
   return trace.answerText + q.q0;
+}
+export async function viaSglang(opts: SglangConnectOptions, wire: SglangWireServer): Promise<SglangEngineStats> {
+  const engine: Engine = await SglangEngine.connect({ ...opts, url: wire.url });
+  const client = new SglangClient({ url: wire.url });
+  const status: number = new SglangHttpError(503, '/generate', 'busy').status;
+  void client; void status; void startSglangWireServer;
+  return (engine as SglangEngine).stats;
 }
 `,
     );

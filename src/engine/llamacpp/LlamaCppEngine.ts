@@ -256,6 +256,7 @@ export class LlamaCppEngine implements Engine {
         vocabSize,
         contextSize,
         hiddenLayers: settings.hiddenStates ? [-1] : [],
+        ...(settings.hiddenStates ? {} : { hiddenLayersHint: 'load the engine with hiddenStates: true' }),
         fullDistribution: vocabSize <= fullMax,
         maxSessions: parallel,
         weightsHash: weightsHash(modelPath, fileInfo),

@@ -71,6 +71,9 @@ const TOKENIZER_PROBE = 'Hmm, wait: 12 + 7 = 19. Alternatively, \\boxed{19}. </t
 
 /** SGLang's refusal when the server runs without --enable-return-hidden-states. */
 const HIDDEN_OFF_MESSAGE = /not configured to return the hidden states|enable[-_]return[-_]hidden[-_]states/i;
+/** Why an engine on a server without hidden states has no layers (see `EngineInfo.hiddenLayersHint`). */
+export const SGLANG_HIDDEN_OFF_HINT =
+  'the SGLang server returns no hidden states: relaunch it with --enable-return-hidden-states';
 /** Any refusal that names the field (e.g. an older build's validation error for "last"). */
 const HIDDEN_FIELD_MESSAGE = /return[_ ]hidden[_ ]states/i;
 
@@ -121,6 +124,7 @@ export class SglangEngine implements Engine {
       vocabSize: t.vocabSize,
       contextSize,
       hiddenLayers: server.hiddenStates ? [-1] : [],
+      ...(server.hiddenStates ? {} : { hiddenLayersHint: SGLANG_HIDDEN_OFF_HINT }),
       fullDistribution: false,
       maxSessions: opts.parallel ?? 64,
     };
@@ -196,7 +200,7 @@ export class SglangEngine implements Engine {
       if (HIDDEN_OFF_MESSAGE.test(err.serverMessage)) {
         // Connect anyway (policies without hidden states work); reading one names the flag.
         (this.server as { hiddenStates: boolean }).hiddenStates = false;
-        (this.info as { hiddenLayers: number[] }).hiddenLayers = [];
+        Object.assign(this.info, { hiddenLayers: [], hiddenLayersHint: SGLANG_HIDDEN_OFF_HINT });
         return this.checkTokenizer();
       }
       if (this.hiddenMode === 'last' && HIDDEN_FIELD_MESSAGE.test(err.serverMessage))
