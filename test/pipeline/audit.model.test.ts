@@ -170,8 +170,9 @@ describe('audit', () => {
       '--no-progress',
     ]);
     expect([0, 1]).toContain(r.code);
-    expect(r.err).toMatch(
-      /sampling as the bundle's calibration: temperature 0\.6, top-p 0\.95, top-k 0, max tokens 640/,
+    const calibrated = JSON.parse(readFileSync('models/testbed.lynx.json', 'utf8')).provenance.calibration.collect;
+    expect(r.err).toContain(
+      `sampling as the bundle's calibration: temperature 0.6, top-p 0.95, top-k 0, max tokens ${calibrated.maxTokens}`,
     );
     const meta = JSON.parse(readFileSync(path.join(out, 'events.meta.json'), 'utf8'));
     expect(meta.settings).toMatchObject({
