@@ -170,7 +170,8 @@ describe('audit', () => {
       '--no-progress',
     ]);
     expect([0, 1]).toContain(r.code);
-    const calibrated = JSON.parse(readFileSync('models/testbed.lynx.json', 'utf8')).provenance.calibration.collect;
+    const calibrated = JSON.parse(readFileSync('models/testbed.lynx.json', 'utf8')).provenance.calibration
+      .collect;
     expect(r.err).toContain(
       `sampling as the bundle's calibration: temperature 0.6, top-p 0.95, top-k 0, max tokens ${calibrated.maxTokens}`,
     );

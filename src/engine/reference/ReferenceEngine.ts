@@ -15,6 +15,7 @@
  * (vocab only, no weights), so token ids, pieces and the model fingerprint equal the llama.cpp
  * engine's, and bundles and events stores move between the two engines.
  */
+
 import { basename } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { type LoadedGgufModel, loadGgufModel } from '../../model/ggufModel.ts';
@@ -23,7 +24,8 @@ import type { KernelKind } from '../../model/runtime.ts';
 import type { ChatFormatOption } from '../chatFormats.ts';
 import { checkContextSize, checkParallel, checkPrompt } from '../checks.ts';
 import { LlamaCppEngine } from '../llamacpp/LlamaCppEngine.ts';
-import type { ChatMessage, Engine, EngineInfo, OpenOptions, Session } from '../types.ts';
+import { TokenizerBackedEngine } from '../TokenizerBackedEngine.ts';
+import type { Engine, EngineInfo, OpenOptions, Session } from '../types.ts';
 import { ReferenceSession } from './ReferenceSession.ts';
 
 /** Options of `ReferenceEngine.load`. */
@@ -41,7 +43,7 @@ export interface ReferenceLoadOptions {
 }
 
 /** A GGUF model run by the reference transformer; implements `Engine` with every layer's hidden state. */
-export class ReferenceEngine implements Engine {
+export class ReferenceEngine extends TokenizerBackedEngine<LlamaCppEngine> implements Engine {
   readonly info: EngineInfo;
   /** KV caches of closed sessions, reused (the WASM heap never frees). */
   private readonly freeStates: InferState[] = [];
@@ -52,10 +54,11 @@ export class ReferenceEngine implements Engine {
 
   private constructor(
     private readonly model: LoadedGgufModel,
-    private readonly tokenizer: LlamaCppEngine,
+    tokenizer: LlamaCppEngine,
     private readonly seed: number,
     info: EngineInfo,
   ) {
+    super(tokenizer);
     this.info = info;
   }
 
@@ -92,30 +95,10 @@ export class ReferenceEngine implements Engine {
     }
   }
 
-  tokenize(text: string, opts?: { special?: boolean }): number[] {
-    return this.tokenizer.tokenize(text, opts);
-  }
-
-  detokenize(tokens: number[]): string {
-    return this.tokenizer.detokenize(tokens);
-  }
-
-  tokenPiece(token: number): string {
-    return this.tokenizer.tokenPiece(token);
-  }
-
-  isEog(token: number): boolean {
-    return this.tokenizer.isEog(token);
-  }
-
-  formatChat(messages: ChatMessage[]): string {
-    return this.tokenizer.formatChat(messages);
-  }
-
   /** Opens a session; waits while `parallel` sessions are open (first come, first served). */
   async open(prompt: number[] | string, _opts: OpenOptions = {}): Promise<Session> {
     if (this.disposed) throw new Error('the engine is disposed');
-    const tokens = typeof prompt === 'string' ? this.tokenizer.promptTokens(prompt) : [...prompt];
+    const tokens = this.promptIds(prompt);
     checkPrompt(tokens, this.info);
     const session = new ReferenceSession(
       {

@@ -12,7 +12,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UserError } from '../../errors.ts';
-import type { ChatMessage, Engine, EngineInfo, ModelTokenizer, OpenOptions, Session } from '../types.ts';
+import { checkPrompt } from '../checks.ts';
+import { TokenizerBackedEngine } from '../TokenizerBackedEngine.ts';
+import type { Engine, EngineInfo, ModelTokenizer, OpenOptions, Session } from '../types.ts';
 import { SglangClient, type SglangClientOptions, SglangHttpError } from './client.ts';
 import { type DecodeRequest, type DecodeResponse, SglangSession } from './SglangSession.ts';
 import {
@@ -78,7 +80,7 @@ export const SGLANG_HIDDEN_OFF_HINT =
 const HIDDEN_FIELD_MESSAGE = /return[_ ]hidden[_ ]states/i;
 
 /** An SGLang server behind the engine contract; see the file comment. */
-export class SglangEngine implements Engine {
+export class SglangEngine extends TokenizerBackedEngine implements Engine {
   readonly info: EngineInfo;
   readonly client: SglangClient;
   readonly stats: SglangEngineStats = {
@@ -91,7 +93,6 @@ export class SglangEngine implements Engine {
   };
   /** What the server said about itself at connect. */
   readonly server: { modelPath: string; version?: string; hiddenStates: boolean };
-  private readonly tokenizer: ModelTokenizer;
   private readonly seed: number;
   private readonly hiddenMode: SglangHiddenMode;
   private readonly ownsTokenizer: boolean;
@@ -107,8 +108,8 @@ export class SglangEngine implements Engine {
     server: SglangEngine['server'],
     contextSize: number,
   ) {
+    super(opts.tokenizer);
     this.client = client;
-    this.tokenizer = opts.tokenizer;
     this.server = server;
     this.seed = opts.seed ?? 0;
     this.hiddenMode = opts.hiddenMode ?? DEFAULT_SGLANG_HIDDEN_MODE;
@@ -231,38 +232,11 @@ export class SglangEngine implements Engine {
     }
   }
 
-  tokenize(text: string, opts?: { special?: boolean }): number[] {
-    return this.tokenizer.tokenize(text, opts);
-  }
-
-  detokenize(tokens: number[]): string {
-    return this.tokenizer.detokenize(tokens);
-  }
-
-  tokenPiece(token: number): string {
-    return this.tokenizer.tokenPiece(token);
-  }
-
-  isEog(token: number): boolean {
-    return this.tokenizer.isEog(token);
-  }
-
-  formatChat(messages: ChatMessage[]): string {
-    return this.tokenizer.formatChat(messages);
-  }
-
   /** Opens a session (nothing is sent until it decodes); waits while `parallel` sessions are open. */
   async open(prompt: number[] | string, _opts: OpenOptions = {}): Promise<Session> {
     if (this.disposed) throw new Error('the engine is disposed');
-    const tokens = typeof prompt === 'string' ? this.tokenizer.promptTokens(prompt) : [...prompt];
-    if (tokens.length === 0) throw new UserError('the prompt is empty');
-    if (tokens.length > this.info.contextSize)
-      throw new UserError(
-        `the prompt has ${tokens.length} tokens, more than the context size ${this.info.contextSize}`,
-      );
-    for (const t of tokens)
-      if (!Number.isInteger(t) || t < 0 || t >= this.info.vocabSize)
-        throw new UserError(`prompt token ${t} is outside the vocabulary (size ${this.info.vocabSize})`);
+    const tokens = this.promptIds(prompt);
+    checkPrompt(tokens, this.info);
     if (this.open_ >= this.info.maxSessions) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.open_++;
     return new SglangSession(

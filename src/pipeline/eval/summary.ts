@@ -6,7 +6,7 @@
 
 import { lastBoxed } from '../../answers/extract.ts';
 import { clusteredRatio } from '../audit.ts';
-import { METRIC_DEFINITIONS, SUMMARY_COLUMNS, TUNING_TERMS } from './columns.ts';
+import { METRIC_DEFINITIONS, SUMMARY_COLUMNS } from './columns.ts';
 import type { GroupSummary } from './groupSummary.ts';
 import { defaultFamily } from './methodSpec.ts';
 import type { ReferenceThinking } from './references.ts';
