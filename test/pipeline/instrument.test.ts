@@ -90,6 +90,25 @@ describe('checkInstrument', () => {
     expect(instrumentPassed([row])).toBe(false);
   });
 
+  it("reads LYNX's margins at vanilla accuracy off the frontiers: best setting within the tolerance per side", () => {
+    const [row] = checkInstrument([
+      summaryOf([
+        ...base,
+        cell('lynx', 'lynx:delta=0.3', { saving: 0.46, accuracyDelta: 0 }),
+        cell('lynx', 'lynx:alpha=0.2', { saving: 0.6, accuracyDelta: -0.03 }),
+        cell('position', 'position:after=65%', { saving: 0.3, accuracyDelta: -0.01 }),
+        cell('fixed-budget', 'fixed-budget:budget=80%', { saving: 0.24, accuracyDelta: -0.015 }),
+        cell('dynasor', 'dynasor:window=2', { saving: 0.36, accuracyDelta: -0.035 }),
+        cell('deer', 'deer:threshold=0.95', { saving: 0.18, accuracyDelta: 0 }),
+      ]),
+    ]);
+    expect(row.atVanillaAccuracy.lynx?.label).toBe('lynx:delta=0.3');
+    expect(row.atVanillaAccuracy.control?.label).toBe('position:after=65%');
+    expect(row.atVanillaAccuracy.peer?.label).toBe('deer:threshold=0.95');
+    // (0.46 − 0.30) of the oracle's 0.5 saving
+    expect(formatInstrument([row])).toContain('16.0 pt, 0 tok/run, 32.0% of oracle');
+  });
+
   it('needs vanilla', () => {
     expect(() => checkInstrument([summaryOf([cell('oracle', 'oracle')])])).toThrow(/no vanilla run/);
   });

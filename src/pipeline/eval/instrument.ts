@@ -47,6 +47,16 @@ export interface InstrumentRow {
   deerEarlyExits: number | null;
   dynasorEarlyExits: number | null;
   noThinkingBoxed: number | null;
+  /**
+   * Read off the reported slice's frontiers (not a tuned choice): each side's setting that saves most
+   * within the tolerance of vanilla's accuracy, LYNX's against the best control's and the best peer's.
+   */
+  atVanillaAccuracy: {
+    lynx: FrontierPick | null;
+    control: FrontierPick | null;
+    peer: FrontierPick | null;
+  };
+  /** LYNX's margin as tuned: chosen on dev, reported here (`summary.margins`). */
   margin: LynxMargin | null;
   checks: {
     oracle: boolean | null;
@@ -57,7 +67,32 @@ export interface InstrumentRow {
   };
 }
 
+/** A setting picked off a frontier: its saving, tokens per run and accuracy change against vanilla. */
+export interface FrontierPick {
+  label: string;
+  saving: number;
+  tokens: number;
+  accuracyDelta: number;
+}
+
+const CONTROLS = new Set(['position', 'fixed-budget']);
+const PEERS = new Set(['deer', 'dynasor', 'entropy', 'no-thinking']);
+
 const maxOf = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
+
+/** The setting among `groups` that saves most while within `tolerance` of vanilla's accuracy. */
+function bestWithin(groups: readonly GroupSummary[], tolerance: number): FrontierPick | null {
+  const keep = groups.filter((g) => g.savingsVsVanilla && g.savingsVsVanilla.accuracyDelta >= -tolerance);
+  const best = keep.sort((a, b) => b.savingsVsVanilla!.tokens - a.savingsVsVanilla!.tokens)[0];
+  return best
+    ? {
+        label: best.label,
+        saving: best.savingsVsVanilla!.tokens,
+        tokens: best.tokens.decoded,
+        accuracyDelta: best.savingsVsVanilla!.accuracyDelta,
+      }
+    : null;
+}
 
 /** Runs the check over eval summaries (e.g. one per temperature). */
 export function checkInstrument(
@@ -81,13 +116,12 @@ export function checkInstrument(
     );
     const of = (method: string) => cell.filter((g) => g.method === method && g.savingsVsVanilla);
     const oracleSaving = of('oracle')[0]?.savingsVsVanilla?.tokens ?? null;
-    const keeps = of('position').filter((g) => g.savingsVsVanilla!.accuracyDelta >= -c.accuracyTolerance);
-    const best = keeps.sort((a, b) => b.savingsVsVanilla!.tokens - a.savingsVsVanilla!.tokens)[0];
+    const best = bestWithin(of('position'), c.accuracyTolerance);
     const position = best
       ? {
           label: best.label,
-          saving: best.savingsVsVanilla!.tokens,
-          shareOfOracle: oracleSaving ? best.savingsVsVanilla!.tokens / oracleSaving : null,
+          saving: best.saving,
+          shareOfOracle: oracleSaving ? best.saving / oracleSaving : null,
         }
       : null;
     const early = (method: string) =>
@@ -104,6 +138,17 @@ export function checkInstrument(
       deerEarlyExits: deer,
       dynasorEarlyExits: dynasor,
       noThinkingBoxed: boxed,
+      atVanillaAccuracy: {
+        lynx: bestWithin(of('lynx'), c.accuracyTolerance),
+        control: bestWithin(
+          cell.filter((g) => CONTROLS.has(g.method)),
+          c.accuracyTolerance,
+        ),
+        peer: bestWithin(
+          cell.filter((g) => PEERS.has(g.method)),
+          c.accuracyTolerance,
+        ),
+      },
       margin: margins.find((m) => m.dataset === dataset && m.temperature === temperature) ?? null,
       checks: {
         oracle: dataset === c.oracleDataset ? (oracleSaving ?? 0) >= c.minOracleSaving : null,
@@ -139,6 +184,21 @@ export function formatInstrument(
     '| dataset | T | vanilla acc | oracle saves | best position (share of oracle) | DEER early | Dynasor early | NoThinking boxed | LYNX (tuned) | LYNX over best control | LYNX over best peer |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
+  const frontier = [
+    '',
+    `At vanilla accuracy, read off the reported slice's frontiers (each side's setting saving most within ${c.accuracyTolerance * 100} pt of vanilla; not a tuned choice):`,
+    '',
+    '| dataset | T | LYNX | best control | best peer | LYNX over control | LYNX over peer |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  const pick = (p: FrontierPick | null) =>
+    p
+      ? `${p.label}: ${pct(p.saving)} (${p.accuracyDelta >= 0 ? '+' : ''}${(p.accuracyDelta * 100).toFixed(1)} pt)`
+      : 'none';
+  const over = (a: FrontierPick | null, b: FrontierPick | null, oracle: number | null) =>
+    a && b
+      ? `${((a.saving - b.saving) * 100).toFixed(1)} pt, ${(b.tokens - a.tokens).toFixed(0)} tok/run, ${oracle ? pct((a.saving - b.saving) / oracle) : 'n/a'} of oracle`
+      : 'n/a';
   for (const r of rows) {
     const m = r.margin;
     lines.push(
@@ -148,6 +208,11 @@ export function formatInstrument(
         `${m ? `${m.lynx.label}: saves ${pct(m.lynx.saving)}, acc ${m.lynx.accuracyDelta >= 0 ? '+' : ''}${(m.lynx.accuracyDelta * 100).toFixed(1)} pt` : 'n/a'} | ` +
         `${rival(m?.overControl ?? null)} | ${rival(m?.overPeer ?? null)} |`,
     );
+    const f = r.atVanillaAccuracy;
+    frontier.push(
+      `| ${r.dataset} | ${r.temperature} | ${pick(f.lynx)} | ${pick(f.control)} | ${pick(f.peer)} | ` +
+        `${over(f.lynx, f.control, r.oracleSaving)} | ${over(f.lynx, f.peer, r.oracleSaving)} |`,
+    );
   }
-  return lines.join('\n');
+  return [...lines, ...frontier].join('\n');
 }
