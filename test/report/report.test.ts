@@ -14,6 +14,7 @@ import { formatSummaryTable, summarizeEval } from '../../src/pipeline/eval/summa
 import { escapeHtml, jsonForScript } from '../../src/pipeline/report/escape.ts';
 import {
   accuracyDomain,
+  offAxisPoints,
   type ParetoPoint,
   paretoSpec,
   renderSvg,
@@ -101,6 +102,29 @@ describe('report text', () => {
     expect(Number(axis![2])).toBeLessThanOrEqual(0.96);
     // No text marks on the plot itself: settings are named by the legend and tooltips.
     expect(svg).not.toMatch(/class="mark-text role-mark/);
+  });
+
+  it('leaves a setting far below vanilla (NoThinking at 3%) off the axis and names it', () => {
+    const at = (accuracy: number, label: string): ParetoPoint => ({
+      family: label,
+      role: 'peer',
+      label,
+      tokens: 100,
+      accuracy,
+      lo: accuracy - 0.03,
+      hi: accuracy + 0.03,
+      pareto: true,
+      chosen: false,
+      saving: null,
+    });
+    const vanilla = { accuracy: 0.86, tokens: 320 };
+    const points = [at(0.8, 'lynx'), at(0.6, 'position'), at(0.03, 'no-thinking')];
+    expect(offAxisPoints(points, vanilla).map((p) => p.label)).toEqual(['no-thinking']);
+    const [lo] = accuracyDomain(points, vanilla);
+    expect(lo).toBeGreaterThan(0.5);
+    expect(lo).toBeLessThan(0.57);
+    // Without vanilla nothing is left out.
+    expect(accuracyDomain(points, null)[0]).toBe(0);
   });
 
   it('viewer data: question, longest text, cue spans, stops; premature exits and disagreements flagged', () => {

@@ -58,12 +58,31 @@ export function paretoPoints(
   };
 }
 
-/** The y domain: every interval and vanilla's accuracy, padded by 5% of their span (at least 0.02), within [0, 1]. */
+/**
+ * Settings more than this far below vanilla's accuracy are left below the y axis (and named under the
+ * plot): one NoThinking point at 3% would otherwise squeeze every frontier that matters into a band.
+ */
+export const OFF_AXIS_BELOW = 0.3;
+
+/** The settings left below the axis (see `OFF_AXIS_BELOW`). */
+export function offAxisPoints(
+  points: readonly ParetoPoint[],
+  vanilla: ParetoReference | null,
+): ParetoPoint[] {
+  return vanilla ? points.filter((p) => p.accuracy < vanilla.accuracy - OFF_AXIS_BELOW) : [];
+}
+
+/**
+ * The y domain: the intervals of the settings on the axis and vanilla's accuracy, padded by 5% of
+ * their span (at least 0.02), within [0, 1].
+ */
 export function accuracyDomain(
   points: readonly ParetoPoint[],
   vanilla: ParetoReference | null,
 ): [number, number] {
-  const ys = [...points.flatMap((p) => [p.lo, p.hi]), ...(vanilla ? [vanilla.accuracy] : [])];
+  const off = new Set(offAxisPoints(points, vanilla));
+  const shown = points.filter((p) => !off.has(p));
+  const ys = [...shown.flatMap((p) => [p.lo, p.hi]), ...(vanilla ? [vanilla.accuracy] : [])];
   if (ys.length === 0) return [0, 1];
   const lo = Math.min(...ys);
   const hi = Math.max(...ys);
@@ -141,7 +160,7 @@ export function paretoSpec(
   layers.push(
     {
       data: { values },
-      mark: { type: 'rule' },
+      mark: { type: 'rule', clip: true },
       encoding: {
         x,
         y: { field: 'lo', type: 'quantitative' },
@@ -154,28 +173,28 @@ export function paretoSpec(
       name: 'frontierLine',
       data: { values },
       transform: [only(true)],
-      mark: { type: 'line', strokeWidth: 2 },
+      mark: { type: 'line', strokeWidth: 2, clip: true },
       encoding: { x, y, color, detail: { field: 'family' }, order: { field: 'tokens' } },
     },
     {
       name: 'dominated',
       data: { values },
       transform: [only(false)],
-      mark: { type: 'point', filled: true, size: 45, opacity: 0.3 },
+      mark: { type: 'point', filled: true, size: 45, opacity: 0.3, clip: true },
       encoding: { x, y, color, tooltip },
     },
     {
       name: 'frontier',
       data: { values },
       transform: [only(true)],
-      mark: { type: 'point', filled: true, size: 70, opacity: 0.95 },
+      mark: { type: 'point', filled: true, size: 70, opacity: 0.95, clip: true },
       encoding: { x, y, color, tooltip },
     },
     {
       name: 'chosen',
       data: { values },
       transform: [{ filter: { field: 'chosen', equal: true } }],
-      mark: { type: 'point', filled: false, size: 260, strokeWidth: 1.5, color: '#111' },
+      mark: { type: 'point', filled: false, size: 260, strokeWidth: 1.5, color: '#111', clip: true },
       encoding: { x, y, tooltip },
     },
   );

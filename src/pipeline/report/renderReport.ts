@@ -10,7 +10,7 @@ import type { EvalSummary, GroupSummary } from '../eval/summary.ts';
 import { CHOICE_HEAD, choiceCells, marginText } from '../eval/tuningTable.ts';
 import { type CalibrationPoint, calibrationSpec } from './calibrationPlot.ts';
 import { escapeHtml, jsonForScript } from './escape.ts';
-import { paretoPoints, paretoSpec, renderSvg } from './paretoPlot.ts';
+import { offAxisPoints, paretoPoints, paretoSpec, renderSvg } from './paretoPlot.ts';
 import { viewerTraces } from './traceData.ts';
 import { VIEWER_SCRIPT } from './viewerScript.ts';
 
@@ -112,9 +112,13 @@ async function datasetSection(summary: EvalSummary, dataset: string): Promise<st
       paretoSpec(points, vanilla, `${dataset} · ${cell.slice} · T=${cell.temperature}`),
     );
     const front = points.filter((p) => p.pareto).map((p) => p.label);
+    const below = offAxisPoints(points, vanilla)
+      .map((p) => `${escapeHtml(p.label)} (${(100 * p.accuracy).toFixed(1)}%, ${p.tokens.toFixed(0)} tokens)`)
+      .join(', ');
+    const belowText = below ? ` Below the axis (more than 30 points under vanilla): ${below}.` : '';
     parts.push(
       `<figure class="pareto" data-dataset="${escapeHtml(dataset)}" data-slice="${escapeHtml(cell.slice)}" data-temperature="${cell.temperature}" data-points="${points.length}" data-frontier="${escapeHtml(JSON.stringify(front))}">${svg}` +
-        `<figcaption>Accuracy against mean tokens decoded per run (thinking, trial/probe answers and the answer; the oracle's free look-ahead excluded). Each family's line joins its non-dominated settings; faint points are dominated settings; dashed lines are vanilla's accuracy and tokens; rings are the tuned choices. Bars: 95% Wilson intervals.</figcaption></figure>`,
+        `<figcaption>Accuracy against mean tokens decoded per run (thinking, trial/probe answers and the answer; the oracle's free look-ahead excluded). Each family's line joins its non-dominated settings; faint points are dominated settings; dashed lines are vanilla's accuracy and tokens; rings are the tuned choices. Bars: 95% Wilson intervals.${belowText}</figcaption></figure>`,
     );
   }
   const calibration = calibrationPoints(groups, reported);
