@@ -10,7 +10,7 @@ import { percent } from '../format.ts';
 import { DEV_SLICE } from './evalPlan.ts';
 import type { GroupSummary } from './groupSummary.ts';
 import type { EvalSummary } from './summary.ts';
-import { isVanillaGroup, type LynxMargin } from './tuning.ts';
+import { isVanillaGroup, type LynxMargin, type MethodRole, methodRole } from './tuning.ts';
 
 /** Thresholds of the instrument check. */
 export interface InstrumentCriteria {
@@ -75,9 +75,6 @@ export interface FrontierPick {
   accuracyDelta: number;
 }
 
-const CONTROLS = new Set(['position', 'fixed-budget']);
-const PEERS = new Set(['deer', 'dynasor', 'entropy', 'no-thinking']);
-
 const maxOf = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
 
 /** The setting among `groups` that saves most while within `tolerance` of vanilla's accuracy. */
@@ -115,6 +112,7 @@ export function checkInstrument(
       `no vanilla run on ${dataset} at T ${temperature}: the instrument is measured against it`,
     );
     const of = (method: string) => cell.filter((g) => g.method === method && g.savingsVsVanilla);
+    const ofRole = (role: MethodRole) => cell.filter((g) => methodRole(g.method) === role);
     const oracleSaving = of('oracle')[0]?.savingsVsVanilla?.tokens ?? null;
     const best = bestWithin(of('position'), c.accuracyTolerance);
     const position = best
@@ -140,14 +138,8 @@ export function checkInstrument(
       noThinkingBoxed: boxed,
       atVanillaAccuracy: {
         lynx: bestWithin(of('lynx'), c.accuracyTolerance),
-        control: bestWithin(
-          cell.filter((g) => CONTROLS.has(g.method)),
-          c.accuracyTolerance,
-        ),
-        peer: bestWithin(
-          cell.filter((g) => PEERS.has(g.method)),
-          c.accuracyTolerance,
-        ),
+        control: bestWithin(ofRole('control'), c.accuracyTolerance),
+        peer: bestWithin(ofRole('peer'), c.accuracyTolerance),
       },
       margin: margins.find((m) => m.dataset === dataset && m.temperature === temperature) ?? null,
       checks: {
