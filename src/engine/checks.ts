@@ -9,10 +9,13 @@ import type { EngineInfo, Mark } from './types.ts';
 /** The smallest context an engine accepts. */
 export const MIN_CONTEXT = 16;
 
-/** Throws a UserError unless `parallel` (sessions open at once) is an integer in [1, 256]. */
-export function checkParallel(parallel: number): void {
-  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256)
-    throw new UserError(`parallel must be an integer in [1, 256], got ${parallel}`);
+/**
+ * Throws a UserError unless `parallel` (sessions open at once) is an integer in [1, `max`]: 256 for
+ * in-process engines (sequences of one context), more for a server that batches requests.
+ */
+export function checkParallel(parallel: number, max = 256): void {
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > max)
+    throw new UserError(`parallel must be an integer in [1, ${max}], got ${parallel}`);
 }
 
 /** Throws a UserError unless `contextSize` is an integer of at least `MIN_CONTEXT` tokens. */

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UserError } from '../../errors.ts';
-import { checkPrompt } from '../checks.ts';
+import { checkParallel, checkPrompt } from '../checks.ts';
 import { TokenizerBackedEngine } from '../TokenizerBackedEngine.ts';
 import type { Engine, EngineInfo, ModelTokenizer, OpenOptions, Session } from '../types.ts';
 import { SglangClient, type SglangClientOptions, SglangHttpError } from './client.ts';
@@ -146,9 +146,7 @@ export class SglangEngine extends TokenizerBackedEngine implements Engine {
   }
 
   private static async connectWith(opts: SglangConnectOptions): Promise<SglangEngine> {
-    const parallel = opts.parallel ?? 64;
-    if (!Number.isInteger(parallel) || parallel < 1 || parallel > 4096)
-      throw new UserError(`parallel must be an integer in [1, 4096], got ${parallel}`);
+    checkParallel(opts.parallel ?? 64, 4096);
     if (opts.hiddenMode !== undefined && !SGLANG_HIDDEN_MODES.includes(opts.hiddenMode))
       throw new UserError(`hiddenMode must be 'full' or 'last', got ${JSON.stringify(opts.hiddenMode)}`);
     const client = new SglangClient(opts);
