@@ -53,6 +53,14 @@ export function checkPrompt(
   checkAppend(0, tokens, info);
 }
 
+/** True when `Session.hidden` can give layer `layer` (see `EngineInfo.hiddenLayers`). */
+export function givesLayer(info: Pick<EngineInfo, 'hiddenLayers' | 'layers'>, layer: number): boolean {
+  const have = info.hiddenLayers;
+  return have === 'all'
+    ? Number.isInteger(layer) && layer >= -1 && layer < info.layers
+    : have.includes(layer);
+}
+
 /** The hidden-state layers an engine gives, for messages: "-1 and 0..N", "-1, 3" or "none". */
 export function hiddenLayersText(info: Pick<EngineInfo, 'hiddenLayers' | 'layers'>): string {
   const have = info.hiddenLayers;

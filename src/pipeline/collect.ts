@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { gradeAnswer } from '../answers/grade.ts';
 import type { CueDetectorOptions } from '../cues/CueDetector.ts';
 import { resolveCueOptions } from '../cues/CueDetector.ts';
-import { hiddenLayersHintText, hiddenLayersText } from '../engine/checks.ts';
+import { givesLayer, hiddenLayersHintText, hiddenLayersText } from '../engine/checks.ts';
 import type { Engine } from '../engine/types.ts';
 import { EngineCapabilityError, InvalidArgumentError } from '../errors.ts';
 import { LYNX_EXIT_CUE } from '../reason/cueTexts.ts';
@@ -108,10 +108,8 @@ export function rolloutSeed(seed: number, task: string, problemId: string, sampl
 /** Checks that the engine exposes every requested layer. */
 function checkLayers(engine: Engine, layers: number[]): void {
   if (layers.length === 0) throw new InvalidArgumentError('--layers needs at least one layer index');
-  const have = engine.info.hiddenLayers;
   for (const l of layers) {
-    const ok = have === 'all' ? Number.isInteger(l) && l >= -1 && l < engine.info.layers : have.includes(l);
-    if (!ok)
+    if (!givesLayer(engine.info, l))
       throw new EngineCapabilityError(
         `${engine.info.name} engine cannot give hidden states of layer ${l} for ${engine.info.modelId}; available: ${hiddenLayersText(engine.info)}${hiddenLayersHintText(engine.info)}`,
       );

@@ -2,7 +2,7 @@
 import type { Bundle } from '../bundle/Bundle.ts';
 import { type Fingerprint, fingerprintOf } from '../bundle/fingerprint.ts';
 import { loadBundle } from '../bundle/io.ts';
-import { hiddenLayersHintText, hiddenLayersText } from '../engine/checks.ts';
+import { givesLayer, hiddenLayersHintText, hiddenLayersText } from '../engine/checks.ts';
 import type { Engine } from '../engine/types.ts';
 import { BundleMismatchError } from '../errors.ts';
 
@@ -32,11 +32,7 @@ export async function loadBundleFor(path: string, engine: Engine): Promise<Bundl
     modelId: `${engine.info.modelId} on ${engine.info.name}`,
   });
   const { layers, dim } = bundle.data.features;
-  const have = engine.info.hiddenLayers;
-  const missing = layers.filter((l) =>
-    have === 'all' ? !(l >= -1 && l < engine.info.layers) : !have.includes(l),
-  );
-  if (missing.length > 0)
+  if (!layers.every((l) => givesLayer(engine.info, l)))
     throw new BundleMismatchError(
       `${path}: the bundle's probe reads hidden-state layers [${layers.join(', ')}]; the ${engine.info.name} engine gives layers ${hiddenLayersText(engine.info)} for ${engine.info.modelId}${hiddenLayersHintText(engine.info)}`,
     );

@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import type { Bundle } from '../../bundle/Bundle.ts';
 import { DEFAULT_EPSILON } from '../../conformal/riskLevel.ts';
+import { hiddenLayersText } from '../../engine/checks.ts';
 import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
 import { isTestbedTask } from '../../tasks/testbedTasks.ts';
@@ -167,10 +168,9 @@ function checkOptions(engine: Engine, o: LayerAblationOptions): void {
   if (o.deltas.length === 0) throw new UserError('give at least one delta');
   if (!Number.isInteger(o.bootstrap) || o.bootstrap < 1)
     throw new UserError(`bootstrap must be a positive integer, got ${o.bootstrap}`);
-  const have = engine.info.hiddenLayers;
-  if (have !== 'all')
+  if (engine.info.hiddenLayers !== 'all')
     throw new UserError(
-      `the ${engine.info.name} engine exposes layers ${have.join(', ') || 'none'} only; the ablation needs every layer (use the reference engine)`,
+      `the ${engine.info.name} engine exposes layers ${hiddenLayersText(engine.info)} only; the ablation needs every layer (use the reference engine)`,
     );
 }
 
