@@ -1,6 +1,7 @@
 // Testbed v2's instrument properties, checked on the training data itself (characters stand in for
 // tokens: no tokenizer here): where the answer settles varies independently of the trace's length,
 // cue forms are mixed, and exits in every method's format answer with the belief at the cut.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/random/SeededRandom.ts';
 import {
@@ -154,6 +155,15 @@ describe('exit examples', () => {
       if (beliefAt(it.problem, it.trace, cut, rng) !== it.problem.gold) wrong++;
     }
     expect(wrong / early).toBeGreaterThan(0.5);
+  });
+
+  it('are the rows the committed testbed model was trained on (a digest of 300 of each kind)', () => {
+    const seeded = new SeededRandom(11);
+    const rows = corpus
+      .slice(0, 300)
+      .map((it) => [exitExample(it.problem, it.trace, seeded), noThinkingExample(it.problem, seeded)]);
+    const digest = createHash('sha256').update(JSON.stringify(rows)).digest('hex');
+    expect(digest).toBe('2a13ab1091ed68f0410c60a6ea7c0532ac53e041363a79be15eff9bce61730d4');
   });
 
   it("answer NoThinking's prefill, exactly the policy's, in the boxed format", () => {
