@@ -14,10 +14,11 @@ import {
   DEER_TRIAL_SUFFIX,
   DYNASOR_PROBE_SUFFIX,
   LYNX_EXIT_CUE,
+  NO_THINKING_CLOSE,
   NO_THINKING_TEXT,
-  THINK_CLOSE,
 } from '../reason/cueTexts.ts';
 import { ANSWER_FORMATS } from './chatFormat.ts';
+import { weighted } from './traces/generateTrace.ts';
 import { logicOf } from './traces/problems.ts';
 import type { Problem, Trace } from './traces/types.ts';
 
@@ -43,23 +44,11 @@ const END = '<|im_end|>';
 
 /** The "blank line, then the answer" formats, without their blank line: what follows `</think>\n\n`. */
 const AFTER_BLANK_LINE = ANSWER_FORMATS.filter((f) => f.render('x').startsWith('\n\n'));
-
-function pickShare<T>(rng: SeededRandom, items: readonly T[], shares: readonly number[]): T {
-  let r = rng.next() * shares.reduce((a, b) => a + b, 0);
-  for (let i = 0; i < items.length; i++) {
-    r -= shares[i];
-    if (r < 0) return items[i];
-  }
-  return items[items.length - 1];
-}
+const BLANK_LINE_SHARES = AFTER_BLANK_LINE.map((f) => f.share);
 
 /** An answer after `</think>\n\n`, in one of the blank-line formats, ending the turn. */
 function answerAfterBlankLine(answer: string, rng: SeededRandom): string {
-  const format = pickShare(
-    rng,
-    AFTER_BLANK_LINE,
-    AFTER_BLANK_LINE.map((f) => f.share),
-  );
+  const format = AFTER_BLANK_LINE[weighted(rng, BLANK_LINE_SHARES)];
   return format.render(answer).slice(2) + END;
 }
 
@@ -88,7 +77,7 @@ export function exitExample(
   problem: Problem,
   trace: Trace,
   rng: SeededRandom,
-  format: ExitFormat = pickShare(rng, EXIT_FORMATS, FORMAT_SHARES),
+  format: ExitFormat = EXIT_FORMATS[weighted(rng, FORMAT_SHARES)],
 ): CompletionSegment[] {
   const cut = cutPoint(trace, rng);
   const prefix = trace.thinking.slice(0, cut);
@@ -115,7 +104,7 @@ export function noThinkingExample(problem: Problem, rng: SeededRandom): Completi
       ? problem.gold
       : logicOf(problem.family).otherAnswer(problem, problem.gold, rng);
   return [
-    { text: `${NO_THINKING_TEXT}\n${THINK_CLOSE}\n\n`, loss: false },
+    { text: `${NO_THINKING_TEXT}${NO_THINKING_CLOSE}`, loss: false },
     { text: answerAfterBlankLine(x, rng), loss: true },
   ];
 }

@@ -115,7 +115,7 @@ const CONFIRMS = ['Yes.', 'Yes, that matches.', 'That checks out.', 'Same result
 const ALT_PREFIXES = ['Alternatively, ', 'Alternatively, ', 'Hmm, alternatively, '];
 
 /** Draws an index with the given (unnormalized) weights. */
-function weighted(rng: SeededRandom, weights: readonly number[]): number {
+export function weighted(rng: SeededRandom, weights: readonly number[]): number {
   let r = rng.next() * weights.reduce((a, b) => a + b, 0);
   for (let i = 0; i < weights.length; i++) {
     r -= weights[i];
