@@ -7,6 +7,7 @@
 import { lastBoxed } from '../../answers/extract.ts';
 import { clusteredRatio } from '../audit.ts';
 import { METRIC_DEFINITIONS, SUMMARY_COLUMNS } from './columns.ts';
+import { DEV_SLICE } from './evalPlan.ts';
 import type { GroupSummary } from './groupSummary.ts';
 import { defaultFamily } from './methodSpec.ts';
 import type { ReferenceThinking } from './references.ts';
@@ -233,7 +234,7 @@ export function summarizeEval(
     });
   }
   // Dev (where settings are chosen) before the slices reported on.
-  const sliceOrder = (s: string) => (s === 'dev' ? 0 : 1);
+  const sliceOrder = (s: string) => (s === DEV_SLICE ? 0 : 1);
   out.sort(
     (a, b) =>
       context.datasets.indexOf(a.dataset) - context.datasets.indexOf(b.dataset) ||

@@ -7,10 +7,11 @@
 import { SUMMARY_COLUMNS } from '../eval/columns.ts';
 import type { EvalRow } from '../eval/row.ts';
 import type { EvalSummary, GroupSummary } from '../eval/summary.ts';
+import { DEFAULT_TOLERANCE } from '../eval/tuning.ts';
 import { CHOICE_HEAD, choiceCells, marginText } from '../eval/tuningTable.ts';
 import { type CalibrationPoint, calibrationSpec } from './calibrationPlot.ts';
 import { escapeHtml, jsonForScript } from './escape.ts';
-import { offAxisPoints, paretoPoints, paretoSpec, renderSvg } from './paretoPlot.ts';
+import { OFF_AXIS_BELOW, offAxisPoints, paretoPoints, paretoSpec, renderSvg } from './paretoPlot.ts';
 import { viewerTraces } from './traceData.ts';
 import { VIEWER_SCRIPT } from './viewerScript.ts';
 
@@ -115,7 +116,9 @@ async function datasetSection(summary: EvalSummary, dataset: string): Promise<st
     const below = offAxisPoints(points, vanilla)
       .map((p) => `${escapeHtml(p.label)} (${(100 * p.accuracy).toFixed(1)}%, ${p.tokens.toFixed(0)} tokens)`)
       .join(', ');
-    const belowText = below ? ` Below the axis (more than 30 points under vanilla): ${below}.` : '';
+    const belowText = below
+      ? ` Below the axis (more than ${Math.round(100 * OFF_AXIS_BELOW)} points under vanilla): ${below}.`
+      : '';
     parts.push(
       `<figure class="pareto" data-dataset="${escapeHtml(dataset)}" data-slice="${escapeHtml(cell.slice)}" data-temperature="${cell.temperature}" data-points="${points.length}" data-frontier="${escapeHtml(JSON.stringify(front))}">${svg}` +
         `<figcaption>Accuracy against mean tokens decoded per run (thinking, trial/probe answers and the answer; the oracle's free look-ahead excluded). Each family's line joins its non-dominated settings; faint points are dominated settings; dashed lines are vanilla's accuracy and tokens; rings are the tuned choices. Bars: 95% Wilson intervals.${belowText}</figcaption></figure>`,
@@ -148,7 +151,7 @@ async function datasetSection(summary: EvalSummary, dataset: string): Promise<st
 
 function protocolText(summary: EvalSummary): string {
   const t = summary.context.tuning;
-  const tol = `${((t?.tolerance ?? 0.01) * 100).toFixed(1)} point(s)`;
+  const tol = `${((t?.tolerance ?? DEFAULT_TOLERANCE) * 100).toFixed(1)} point(s)`;
   if (t?.on)
     return `<p class="protocol">Every family's setting is chosen on <b>${escapeHtml(t.on)}</b> (fewest tokens within ${tol} of vanilla's accuracy there, else the most accurate) and reported on <b>${escapeHtml(t.reportedOn.join(', '))}</b>, disjoint problems.</p>`;
   return `<p class="protocol warn">No tuning slice: each family's choice is made on the slice it is reported on (in-sample, optimistic; run eval --tune for a dev/test protocol). Rule: fewest tokens within ${tol} of vanilla's accuracy, else the most accurate.</p>`;
