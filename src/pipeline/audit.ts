@@ -110,17 +110,15 @@ function checkStoreMatchesBundle(d: EventsData, bundle: Bundle): void {
     );
 }
 
-/** One rollout's cue events in order: probe score, label, tokens used on an exit there. */
-type AuditRollout = ReplayRollout;
-
-function rolloutsOf(d: EventsData, bundle: Bundle): AuditRollout[] {
+/** The store's rollouts with their cue events in order, scored by the bundle's probe. */
+function rolloutsOf(d: EventsData, bundle: Bundle): ReplayRollout[] {
   return replayRollouts(d, bundle.probe.predictProbaBatch({ data: d.X, rows: d.events.length, cols: d.dim }));
 }
 
 /** Sums per-rollout contributions into per-problem clusters. */
 function byProblem(
-  rollouts: readonly AuditRollout[],
-  f: (r: AuditRollout) => { a: number; b: number },
+  rollouts: readonly ReplayRollout[],
+  f: (r: ReplayRollout) => { a: number; b: number },
 ): Array<{ a: number; b: number }> {
   const m = new Map<string, { a: number; b: number }>();
   for (const r of rollouts) {
@@ -135,7 +133,7 @@ function byProblem(
 }
 
 /** Tokens saved when each rollout exits at `exitAt(r)` (an index into its cues, or -1). */
-function tokensSaved(rollouts: readonly AuditRollout[], exitAt: (r: AuditRollout) => number): number {
+function tokensSaved(rollouts: readonly ReplayRollout[], exitAt: (r: ReplayRollout) => number): number {
   let full = 0;
   let used = 0;
   for (const r of rollouts) {
@@ -157,7 +155,7 @@ export function auditEvents(d: EventsData, bundle: Bundle): AuditReport {
   const perEvent = bundle.data.conformal.perEvent ?? 'pooled';
   const deltas: LevelAudit[] = bundle.data.conformal.perClass.map(({ delta }) => {
     const q = bundle.perClassFor(delta);
-    const exits = (r: AuditRollout) => r.cues.map((c) => shouldExit(c.p, q));
+    const exits = (r: ReplayRollout) => r.cues.map((c) => shouldExit(c.p, q));
     const pooled = clusteredRatio(
       byProblem(rollouts, (r) => {
         const x = exits(r);
@@ -202,7 +200,7 @@ export function auditEvents(d: EventsData, bundle: Bundle): AuditReport {
   });
   const alphas: LevelAudit[] = bundle.data.conformal.trajectory.map(({ alpha, epsilon }) => {
     const lambda = bundle.lambdaFor(alpha, epsilon);
-    const first = (r: AuditRollout) => r.cues.findIndex((c) => c.p >= lambda);
+    const first = (r: ReplayRollout) => r.cues.findIndex((c) => c.p >= lambda);
     const risk = clusteredRatio(
       byProblem(rollouts, (r) => {
         const j = first(r);

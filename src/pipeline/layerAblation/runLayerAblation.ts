@@ -15,11 +15,6 @@ import { hiddenLayersText } from '../../engine/checks.ts';
 import type { Engine } from '../../engine/types.ts';
 import { UserError } from '../../errors.ts';
 import { isTestbedTask } from '../../tasks/testbedTasks.ts';
-
-/** The slices the ablation uses: probe training, calibration, test (the tuning slice `dev` is not needed). */
-const ABLATION_SLICES = ['train', 'calib', 'test'] as const;
-type AblationSlice = (typeof ABLATION_SLICES)[number];
-
 import { type CollectProgress, collectEvents } from '../collect.ts';
 import { type EventsData, problemKey, readEvents } from '../events.ts';
 import { selectLayers } from '../featureLayers.ts';
@@ -34,6 +29,10 @@ import {
   replayVanilla,
 } from '../replay.ts';
 import { type Interval, pairedAurocBootstrap } from './bootstrap.ts';
+
+/** The slices the ablation uses: probe training, calibration, test (the tuning slice `dev` is not needed). */
+const ABLATION_SLICES = ['train', 'calib', 'test'] as const;
+type AblationSlice = (typeof ABLATION_SLICES)[number];
 
 /** A named set of feature layers (engine indices; −1 = final norm). */
 export interface LayerConfig {
