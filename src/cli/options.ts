@@ -69,6 +69,7 @@ export function numberListOption(name: string, opts: NumberBounds) {
 /** The engines a model-running command can run on: llama.cpp in-process, or an SGLang server. */
 export const ENGINE_KINDS = ['llamacpp', 'sglang'] as const;
 export type EngineKind = (typeof ENGINE_KINDS)[number];
+/** The engine when --engine is not given: the GGUF in this process. */
 export const DEFAULT_ENGINE: EngineKind = 'llamacpp';
 
 /** The parsed engine options that `addEngineOptions` declares (absent: the engine's default). */

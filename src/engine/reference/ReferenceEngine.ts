@@ -141,6 +141,7 @@ export class ReferenceEngine extends TokenizerBackedEngine<LlamaCppEngine> imple
     else this.freeStates.push(state);
   }
 
+  /** Closes the open sessions (their KV caches go back to the pool) and frees the tokenizer. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;

@@ -50,7 +50,9 @@ export interface SglangConnectOptions extends SglangClientOptions {
 
 /** How hidden states are asked for: see `SglangConnectOptions.hiddenMode`. */
 export type SglangHiddenMode = 'full' | 'last';
+/** Every `SglangHiddenMode`, for option parsers and their messages. */
 export const SGLANG_HIDDEN_MODES: readonly SglangHiddenMode[] = ['full', 'last'];
+/** 'full': every SGLang build accepts it (the radix cache makes it one vector per read anyway). */
 export const DEFAULT_SGLANG_HIDDEN_MODE: SglangHiddenMode = 'full';
 
 /** Transfer counters, for benchmarks and the runbook's cost per cue. */

@@ -26,6 +26,7 @@ export interface InstrumentCriteria {
   minBoxed: number;
 }
 
+/** The thresholds of issue 14's instrument check (testbed-arith is where the oracle must save). */
 export const DEFAULT_INSTRUMENT: InstrumentCriteria = {
   minOracleSaving: 0.4,
   oracleDataset: 'testbed-arith',

@@ -123,7 +123,7 @@ function checkOptions(o: EvalOptions): void {
     throw new UserError(`max-tokens must be a positive integer, got ${o.maxTokens}`);
   checkUniqueLabels(o.methods);
   if (o.methods.some((m) => m.label === LABELS_ROW)) throw new UserError(`"${LABELS_ROW}" is reserved`);
-  // Checked before a (possibly large) model is loaded.
+  // Checked before the bundle is read and before any run, so a bad spec costs no decoding.
   for (const m of o.methods) {
     checkMethodOptions(m);
     if (m.name === 'lynx' && !o.bundle)
