@@ -129,6 +129,11 @@ export interface LynxMargin {
   overPeer: MarginVs | null;
 }
 
+/** Accuracy − vanilla's: paired over the runs both have where there are such pairs, else unpaired. */
+function accuracyDelta(g: GroupSummary, vanilla: GroupSummary): number {
+  return g.savingsVsVanilla?.accuracyDelta ?? g.accuracy - vanilla.accuracy;
+}
+
 function result(g: GroupSummary, vanilla: GroupSummary): SettingResult {
   return {
     label: g.label,
@@ -140,7 +145,7 @@ function result(g: GroupSummary, vanilla: GroupSummary): SettingResult {
     vanillaTokens: vanilla.tokens.decoded,
     vanillaAccuracy: vanilla.accuracy,
     saving: g.savingsVsVanilla?.tokens ?? null,
-    accuracyDelta: g.savingsVsVanilla?.accuracyDelta ?? g.accuracy - vanilla.accuracy,
+    accuracyDelta: accuracyDelta(g, vanilla),
   };
 }
 
@@ -153,9 +158,8 @@ export function pickSetting(
   vanilla: GroupSummary,
   tolerance: number,
 ): { group: GroupSummary; withinTolerance: boolean } {
-  const delta = (g: GroupSummary) => g.savingsVsVanilla?.accuracyDelta ?? g.accuracy - vanilla.accuracy;
   // A hair of slack so that "within 1 point" holds at exactly 1 point despite float sums.
-  const keeps = settings.filter((g) => delta(g) >= -tolerance - 1e-9);
+  const keeps = settings.filter((g) => accuracyDelta(g, vanilla) >= -tolerance - 1e-9);
   if (keeps.length > 0) {
     const best = [...keeps].sort((a, b) => a.tokens.decoded - b.tokens.decoded || b.accuracy - a.accuracy)[0];
     return { group: best, withinTolerance: true };
