@@ -5,6 +5,7 @@
  * with vanilla (what the viewer filters on).
  */
 import { type EvalRow, instanceKey } from '../eval/row.ts';
+import { decodedTokens } from '../eval/summary.ts';
 import { isVanillaGroup } from '../eval/tuning.ts';
 
 /** Exits before the model ended thinking by itself (NoThinking's prefilled block included). */
@@ -136,7 +137,7 @@ export function viewerTraces(
             char: Math.min(r.exit.char, ref.thinkingText.length),
             correct: r.correct,
             answer: r.answer,
-            tokens: r.counts.total - r.counts.freeProbe,
+            tokens: decodedTokens(r),
             premature: EARLY.has(r.exit.reason) && (wrongCue || worse),
             disagrees: vanilla !== undefined && r !== vanilla && r.answer !== vanilla.answer,
           };
