@@ -111,7 +111,7 @@ export function summarize(task: string, rollouts: Rollout[], events: Event[]): T
     wrongExitRate: mean(real.map((e) => (e.label === 0 ? 1 : 0))),
     meanThinkingTokens: mean(rollouts.map((r) => r.thinkingTokens)),
     meanTokens: mean(rollouts.map((r) => r.tokens)),
-    oracleSaving: savingOf(rollouts, byRollout, (evs) => evs.find((e) => e.label === 1)),
+    oracleSaving: simulateExits(rollouts, byRollout, (evs) => evs.find((e) => e.label === 1)).saving,
     positionSaving: position.saving,
     positionAfter: position.after,
   };
@@ -136,14 +136,6 @@ function simulateExits(
     right += (e ? e.label === 1 : r.correct) ? 1 : 0;
   }
   return { saving: full > 0 ? 1 - used / full : Number.NaN, accuracy: right / Math.max(1, rollouts.length) };
-}
-
-function savingOf(
-  rollouts: Rollout[],
-  byRollout: Map<string, Event[]>,
-  pick: (events: Event[]) => Event | undefined,
-): number {
-  return simulateExits(rollouts, byRollout, pick).saving;
 }
 
 /** The position rule (first cue at or after N thinking tokens) that saves most within one point of full accuracy. */
