@@ -86,8 +86,27 @@ export function engineWhere(engine: Engine): string {
   return engine.info.name;
 }
 
+/** Every key of `EngineCommandOptions`: the type check below fails when a new engine flag is left off. */
+const ENGINE_OPTION_KEYS = [
+  'threads',
+  'contextSize',
+  'chatFormat',
+  'gpu',
+  'engine',
+  'url',
+  'sglangHidden',
+  'sglangTimeout',
+  'sglangApiKey',
+] as const satisfies ReadonlyArray<keyof EngineCommandOptions>;
+const everyEngineOption: Exclude<
+  keyof EngineCommandOptions,
+  (typeof ENGINE_OPTION_KEYS)[number]
+> extends never
+  ? true
+  : false = true;
+void everyEngineOption;
+
 /** The engine options of a command's options (to hand them on to another command's runner). */
 export function engineOptionsOf(o: EngineCommandOptions): EngineCommandOptions {
-  const { threads, contextSize, chatFormat, gpu, engine, url, sglangHidden, sglangTimeout, sglangApiKey } = o;
-  return { threads, contextSize, chatFormat, gpu, engine, url, sglangHidden, sglangTimeout, sglangApiKey };
+  return Object.fromEntries(ENGINE_OPTION_KEYS.map((k) => [k, o[k]])) as unknown as EngineCommandOptions;
 }
