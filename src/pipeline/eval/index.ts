@@ -4,7 +4,6 @@ export { DEV_SLICE, type EvalPart, planParts } from './evalPlan.ts';
 export { cueLabelPolicy } from './labelsPolicy.ts';
 export { type PolicyFactory, policyFactory, specNeedsReference } from './methodPolicies.ts';
 export {
-  canonicalMethodName,
   checkMethodOptions,
   checkUniqueLabels,
   defaultFamily,

@@ -6,7 +6,12 @@
  */
 import { UserError, withContext } from '../../errors.ts';
 import { describeOptions, parsePolicyOptions } from '../../reason/policies/policyOptions.ts';
-import { POLICY_NAMES, POLICY_OPTION_SCHEMAS, type PolicyName } from '../../reason/policies/registry.ts';
+import {
+  canonicalPolicyName,
+  POLICY_NAMES,
+  POLICY_OPTION_SCHEMAS,
+  type PolicyName,
+} from '../../reason/policies/registry.ts';
 import {
   DEFAULT_RANGE_STEPS,
   formatValue,
@@ -29,22 +34,6 @@ export interface MethodSpec {
 
 /** Options every method takes that are not policy options. */
 const SPEC_KEYS = ['label', 'family'] as const;
-
-const ALIASES: Record<string, string> = {
-  fixedBudget: 'fixed-budget',
-  budget: 'fixed-budget',
-  noThinking: 'no-thinking',
-  nothinking: 'no-thinking',
-};
-
-/** The canonical policy name for a method name (aliases resolved); unknown names are UserErrors. */
-export function canonicalMethodName(name: string): string {
-  const key = ALIASES[name] ?? name;
-  if (!(POLICY_NAMES as readonly string[]).includes(key)) {
-    throw new UserError(`unknown method "${name}"; known methods: ${POLICY_NAMES.join(', ')}`);
-  }
-  return key;
-}
 
 /** The default label of a method: its name, then its options in the order given (values re-readable). */
 export function methodLabel(name: string, options: Record<string, OptionValue>): string {
@@ -95,7 +84,7 @@ function specText(raw: RawMethod, key: (typeof SPEC_KEYS)[number]): string | und
 export function parseMethodSpecs(text: string): MethodSpec[] {
   const out: MethodSpec[] = [];
   for (const raw of scanMethods(text)) {
-    const name = canonicalMethodName(raw.name);
+    const name = canonicalPolicyName(raw.name);
     const label = specText(raw, 'label');
     const family = specText(raw, 'family');
     for (const { options, swept } of expand(raw)) {

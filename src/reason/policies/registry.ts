@@ -74,9 +74,18 @@ export const POLICY_NAMES = Object.freeze(Object.keys(MAKERS) as PolicyName[]);
 
 const ALIASES: Record<string, PolicyName> = {
   fixedBudget: 'fixed-budget',
+  budget: 'fixed-budget',
   noThinking: 'no-thinking',
   nothinking: 'no-thinking',
 };
+
+/** The registered policy name for a name or alias (`budget`, `noThinking`, ...); unknown names are UserErrors. */
+export function canonicalPolicyName(name: string): PolicyName {
+  const key = ALIASES[name] ?? name;
+  if (!(POLICY_NAMES as readonly string[]).includes(key))
+    throw new UserError(`unknown method "${name}"; known methods: ${POLICY_NAMES.join(', ')}`);
+  return key as PolicyName;
+}
 
 /**
  * Builds a policy by name; unknown names and missing required options are UserErrors. `env`
@@ -89,12 +98,7 @@ export function makePolicy<K extends PolicyName>(
 ): ExitPolicy;
 export function makePolicy(name: string, options?: unknown, env?: PolicyEnv): ExitPolicy;
 export function makePolicy(name: string, options?: unknown, env: PolicyEnv = {}): ExitPolicy {
-  const key = (ALIASES[name] ?? name) as PolicyName;
-  const make = MAKERS[key] as ((o: unknown, env: PolicyEnv) => ExitPolicy) | undefined;
-  if (!make)
-    throw new UserError(
-      `Unknown exit policy ${JSON.stringify(name)}; expected one of ${POLICY_NAMES.join(', ')}.`,
-    );
+  const make = MAKERS[canonicalPolicyName(name)] as (o: unknown, env: PolicyEnv) => ExitPolicy;
   return make(options, env);
 }
 
