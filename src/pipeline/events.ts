@@ -30,7 +30,7 @@ import {
 import { endianness } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { FingerprintSchema } from '../bundle/fingerprint.ts';
+import { describeFingerprint, FingerprintSchema, sameModel } from '../bundle/fingerprint.ts';
 import { DataFormatError } from '../errors.ts';
 
 export const EVENTS_FORMAT = 'lynx-exit.events';
@@ -374,8 +374,12 @@ function metaMismatches(have: EventsMeta, want: NewEventsMeta, ignoreSettings: r
   if (have.dim !== want.dim) out.push(`dim ${have.dim} vs ${want.dim}`);
   if (!same(have.layers, want.layers))
     out.push(`layers ${have.layers.join(',')} vs ${want.layers.join(',')}`);
-  if (!same(have.model.fingerprint, want.model.fingerprint))
-    out.push(`model ${have.model.id} vs ${want.model.id}`);
+  // The same model on another engine (llama.cpp's GGUF, SGLang's hub path) continues the store:
+  // its hidden states agree, and a remote engine has no weights hash to compare.
+  if (!sameModel(have.model.fingerprint, want.model.fingerprint))
+    out.push(
+      `model ${have.model.id} (${describeFingerprint(have.model.fingerprint)}) vs ${want.model.id} (${describeFingerprint(want.model.fingerprint)})`,
+    );
   if (have.exitCue !== want.exitCue)
     out.push(`exit cue ${JSON.stringify(have.exitCue)} vs ${JSON.stringify(want.exitCue)}`);
   if (!same(have.cues, want.cues)) out.push('cue lexicon');

@@ -165,4 +165,22 @@ describe('events store', () => {
     appendFileSync(`${prefix}.meta.json`, 'x');
     expect(() => readEvents(prefix)).toThrow(/not valid JSON/);
   });
+
+  it('continues a store on the same model served by another engine, and refuses another model', () => {
+    const prefix = path.join(dir, 'engines');
+    const local = syntheticMeta(4);
+    const fp = { ...local.model.fingerprint, weightsHash: 'sha256:aaaa' };
+    EventsWriter.open(prefix, { ...local, model: { id: 'model.gguf', fingerprint: fp } }).close();
+    // A remote engine names the model by its hub path and has no weights hash.
+    const { weightsHash: _, ...remoteFp } = fp;
+    EventsWriter.open(prefix, { ...local, model: { id: 'org/model', fingerprint: remoteFp } }).close();
+    const otherWeights = { ...fp, weightsHash: 'sha256:bbbb' };
+    expect(() =>
+      EventsWriter.open(prefix, { ...local, model: { id: 'model.gguf', fingerprint: otherWeights } }),
+    ).toThrow(/model model.gguf \(.*weights aaaa.*\) vs model.gguf \(.*weights bbbb/);
+    const otherVocab = { ...remoteFp, vocabHash: 'sha256:cccc' };
+    expect(() =>
+      EventsWriter.open(prefix, { ...local, model: { id: 'org/model', fingerprint: otherVocab } }),
+    ).toThrow(/vs org\/model/);
+  });
 });
