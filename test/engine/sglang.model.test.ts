@@ -212,6 +212,18 @@ describe('robustness', () => {
     }
   });
 
+  it('refuses an append past the context or outside the vocabulary before any request', async () => {
+    const s = await remote.open(PROMPT);
+    try {
+      const before = s.length;
+      await expect(s.append(new Array(remote.info.contextSize).fill(5))).rejects.toThrow(/context is full/);
+      await expect(s.append([5, remote.info.vocabSize])).rejects.toThrow(/outside the vocabulary/);
+      expect(s.length).toBe(before);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('cancels a run: the server is told to abort and the trace ends aborted', async () => {
     const controller = new AbortController();
     let n = 0;

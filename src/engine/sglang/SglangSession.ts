@@ -6,6 +6,7 @@
  * whose prompt ends with the token asked about.
  */
 import { UserError } from '../../errors.ts';
+import { checkAppend } from '../checks.ts';
 import { checkGenerateOptions } from '../generateBySteps.ts';
 import { distributionFromTop, entropyOf } from '../sampler.ts';
 import type {
@@ -88,13 +89,7 @@ export class SglangSession implements Session {
   async append(tokens: number[]): Promise<void> {
     this.ensureOpen();
     if (tokens.length === 0) return;
-    if (this.ids.length + tokens.length > this.host.contextSize)
-      throw new UserError(
-        `the context is full: ${this.ids.length} + ${tokens.length} tokens exceed the context size ${this.host.contextSize}`,
-      );
-    for (const t of tokens)
-      if (!Number.isInteger(t) || t < 0 || t >= this.host.vocabSize)
-        throw new UserError(`token ${t} is outside the vocabulary (size ${this.host.vocabSize})`);
+    checkAppend(this.ids.length, tokens, this.host);
     this.ids.push(...tokens);
     this.hiddenState = null;
   }
