@@ -33,6 +33,8 @@ export interface NextState {
 
 /** What a stepped session needs from its engine. */
 export interface SteppedSessionHost extends Pick<EngineInfo, 'contextSize' | 'vocabSize'> {
+  /** The engine's info, read when a call's validity depends on what the engine gives (hidden layers). */
+  readonly info: EngineInfo;
   readonly defaultSeed: number;
   tokenPiece(token: number): string;
   isEog(token: number): boolean;

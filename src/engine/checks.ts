@@ -3,7 +3,7 @@
  * engine refuses the same inputs with the same words, and marks that carry the state after their
  * position.
  */
-import { UserError } from '../errors.ts';
+import { EngineCapabilityError, UserError } from '../errors.ts';
 import type { EngineInfo, Mark } from './types.ts';
 
 /** The smallest context an engine accepts. */
@@ -65,6 +65,21 @@ export function givesLayer(info: Pick<EngineInfo, 'hiddenLayers' | 'layers'>, la
 export function hiddenLayersText(info: Pick<EngineInfo, 'hiddenLayers' | 'layers'>): string {
   const have = info.hiddenLayers;
   return have === 'all' ? `-1 and 0..${info.layers - 1}` : have.join(', ') || 'none';
+}
+
+/**
+ * Throws an EngineCapabilityError unless the engine gives every one of `layers`, naming what it
+ * gives and, where a setting withholds more, how to get them.
+ */
+export function checkHiddenLayers(
+  info: Pick<EngineInfo, 'name' | 'modelId' | 'hiddenLayers' | 'layers' | 'hiddenLayersHint'>,
+  layers: readonly number[],
+): void {
+  const missing = layers.find((l) => !givesLayer(info, l));
+  if (missing !== undefined)
+    throw new EngineCapabilityError(
+      `the ${info.name} engine gives hidden-state layers ${hiddenLayersText(info)} for ${info.modelId}, not ${missing}${hiddenLayersHintText(info)}`,
+    );
 }
 
 /** `EngineInfo.hiddenLayersHint` as the end of a refusal ("; HINT"), or nothing. */

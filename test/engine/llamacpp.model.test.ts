@@ -61,6 +61,10 @@ describe('LlamaCppEngine on the random model (attention matters)', () => {
     const before = await sample(s, 15, 0.9, 7);
     const mark = s.mark();
     const [hiddenAtMark] = await s.hidden([-1]);
+    // llama.cpp gives the final-norm state only; a block's is refused with what it gives.
+    await expect(s.hidden([0])).rejects.toThrow(
+      /llama\.cpp engine gives hidden-state layers -1 for .*, not 0$/,
+    );
     const top = s.topLogprobs(5);
     await s.append(engine.tokenize(EXIT_TEXT, { special: true }));
     const answer = await sample(s, 6, 0.9, 7);

@@ -204,7 +204,7 @@ describe('ReferenceEngine', () => {
     const s = await reference.open(prompts[0]);
     const other = await ReferenceEngine.load(MODEL, { contextSize: 64 });
     try {
-      await expect(s.hidden([4])).rejects.toThrow(/layers -1 \(final norm\) and 0\.\.3, not 4/);
+      await expect(s.hidden([4])).rejects.toThrow(/gives hidden-state layers -1 and 0\.\.3 for .*, not 4$/);
       await expect(s.hidden([-2])).rejects.toThrow(/not -2/);
       const o = await other.open(reference.tokenize('<think>', { special: true }));
       await expect(s.rollback(o.mark())).rejects.toThrow(/not from this session/);

@@ -412,6 +412,7 @@ export class LlamaCppEngine implements Engine {
     release: () => void,
   ): SessionHost {
     return {
+      info: this.info,
       vocabSize: this.info.vocabSize,
       contextSize: this.info.contextSize,
       hiddenStates: this.settings.hiddenStates,

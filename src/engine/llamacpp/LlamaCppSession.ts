@@ -12,7 +12,7 @@
  * the token drawn at a position depends on the seed, the position, the options and the sequence
  * only: batching, other sessions and rollbacks do not change it.
  */
-import { ownMark } from '../checks.ts';
+import { checkHiddenLayers, ownMark } from '../checks.ts';
 import { type NextState, SteppedSession, type SteppedSessionHost } from '../SteppedSession.ts';
 import { distributionFromLogits, distributionFromTop, type NextTokenDistribution } from '../sampler.ts';
 import type { Mark } from '../types.ts';
@@ -69,12 +69,7 @@ export class LlamaCppSession extends SteppedSession<LlamaState> {
 
   async hidden(layers: number[]): Promise<Float32Array[]> {
     this.ensureOpen();
-    for (const layer of layers)
-      if (layer !== -1)
-        throw new Error(
-          `the llama.cpp engine exposes only the final-norm hidden state (layer -1), not ${layer}`,
-        );
-    if (!this.host.hiddenStates) throw new Error('this engine was loaded with hiddenStates: false');
+    checkHiddenLayers(this.host.info, layers);
     if (layers.length === 0) return [];
     if (this.current().hidden === null) await this.refresh();
     const h = this.current().hidden as Float32Array;

@@ -102,6 +102,7 @@ export class ReferenceEngine extends TokenizerBackedEngine<LlamaCppEngine> imple
     checkPrompt(tokens, this.info);
     const session = new ReferenceSession(
       {
+        info: this.info,
         vocabSize: this.info.vocabSize,
         contextSize: this.info.contextSize,
         defaultSeed: this.seed,

@@ -9,9 +9,8 @@
  * the output of the final RMSNorm (what feeds the output projection: llama.cpp's and SGLang's
  * hidden state).
  */
-import { EngineCapabilityError } from '../../errors.ts';
 import { forwardToken, type InferState, type TokenOutput, truncate } from '../../model/infer.ts';
-import { ownMark } from '../checks.ts';
+import { checkHiddenLayers, ownMark } from '../checks.ts';
 import { type NextState, SteppedSession, type SteppedSessionHost } from '../SteppedSession.ts';
 import { distributionFromLogits } from '../sampler.ts';
 import type { Mark } from '../types.ts';
@@ -41,11 +40,8 @@ export class ReferenceSession extends SteppedSession<ReferenceState> {
   async hidden(layers: number[]): Promise<Float32Array[]> {
     const { hidden } = this.current();
     const cfg = this.state.model.config;
+    checkHiddenLayers(this.host.info, layers);
     return layers.map((layer) => {
-      if (!(Number.isInteger(layer) && layer >= -1 && layer < cfg.layers))
-        throw new EngineCapabilityError(
-          `the reference engine has layers -1 (final norm) and 0..${cfg.layers - 1}, not ${layer}`,
-        );
       const at = (layer === -1 ? cfg.layers : layer) * cfg.dim;
       return hidden.slice(at, at + cfg.dim);
     });

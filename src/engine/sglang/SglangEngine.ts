@@ -241,6 +241,7 @@ export class SglangEngine extends TokenizerBackedEngine implements Engine {
     this.open_++;
     return new SglangSession(
       {
+        info: this.info,
         contextSize: this.info.contextSize,
         vocabSize: this.info.vocabSize,
         candidates: this.candidates,

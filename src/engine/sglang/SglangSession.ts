@@ -6,10 +6,11 @@
  * whose prompt ends with the token asked about.
  */
 import { UserError } from '../../errors.ts';
-import { checkAppend } from '../checks.ts';
+import { checkAppend, checkHiddenLayers } from '../checks.ts';
 import { checkGenerateOptions } from '../generateBySteps.ts';
 import { distributionFromTop, entropyOf } from '../sampler.ts';
 import type {
+  EngineInfo,
   GeneratedToken,
   GenerateOptions,
   GenerateResult,
@@ -21,6 +22,8 @@ import type {
 
 /** What a session needs from its engine. */
 export interface SglangSessionHost {
+  /** The engine's info, read when a call's validity depends on what the engine gives (hidden layers). */
+  readonly info: EngineInfo;
   readonly contextSize: number;
   readonly vocabSize: number;
   /** Top logprobs asked for per token when the entropy is wanted (entropy is then a lower bound). */
@@ -161,11 +164,7 @@ export class SglangSession implements Session {
 
   async hidden(layers: number[]): Promise<Float32Array[]> {
     this.ensureOpen();
-    for (const layer of layers)
-      if (layer !== -1)
-        throw new Error(
-          `the SGLang engine exposes only the final-norm hidden state (layer -1), not ${layer}`,
-        );
+    checkHiddenLayers(this.host.info, layers);
     if (layers.length === 0) return [];
     this.hiddenState ??= await this.host.lastHidden(this.ids);
     const h = this.hiddenState;
