@@ -14,8 +14,8 @@ export interface ReplayRollout {
   problem: string;
   tokens: number;
   correct: boolean;
-  /** Probe score, label and LYNX's tokens on an exit there, per cue (synthetic events left out). */
-  cues: Array<{ p: number; y: number; used: number }>;
+  /** Probe score, label, LYNX's tokens on an exit there and thinking tokens before it, per cue (synthetic events left out). */
+  cues: Array<{ p: number; y: number; used: number; position: number }>;
 }
 
 /** What a way of exiting gives over a set of rollouts. */
@@ -33,7 +33,10 @@ export interface ReplayOutcome {
 }
 
 /** The rollouts of `d` with the probe score `p[i]` of each event row i. */
-export function replayRollouts(d: EventsData, p: ArrayLike<number>): ReplayRollout[] {
+export function replayRollouts(
+  d: Pick<EventsData, 'rollouts' | 'events'>,
+  p: ArrayLike<number>,
+): ReplayRollout[] {
   const byKey = new Map<string, ReplayRollout>();
   for (const r of d.rollouts)
     byKey.set(rolloutKey(r.task, r.problemId, r.rollout), {
@@ -55,7 +58,7 @@ export function replayRollouts(d: EventsData, p: ArrayLike<number>): ReplayRollo
         k,
         (r = { problem: problemKey(e.task, e.problemId), tokens: e.rolloutTokens, correct: false, cues: [] }),
       );
-    r.cues.push({ p: p[i], y: e.label, used: e.usedTokens });
+    r.cues.push({ p: p[i], y: e.label, used: e.usedTokens, position: e.position });
   }
   return [...byKey.values()];
 }
@@ -107,4 +110,9 @@ export function replayVanilla(rollouts: readonly ReplayRollout[]): ReplayOutcome
 /** The oracle: exit at the earliest cue whose forced answer is right (the ceiling of any cue-exit rule). */
 export function replayOracle(rollouts: readonly ReplayRollout[]): ReplayOutcome {
   return replay(rollouts, (r) => r.cues.findIndex((c) => c.y === 1));
+}
+
+/** The model-blind position rule: exit at the first cue at or after `after` thinking tokens. */
+export function replayPositionRule(rollouts: readonly ReplayRollout[], after: number): ReplayOutcome {
+  return replay(rollouts, (r) => r.cues.findIndex((c) => c.position >= after));
 }

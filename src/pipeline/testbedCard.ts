@@ -9,6 +9,13 @@ import { DEFAULT_SAMPLE } from '../reason/sampling.ts';
 import { collectEvents } from './collect.ts';
 import { readEvents } from './events.ts';
 import { loadProblems } from './problems.ts';
+import {
+  type ReplayRollout,
+  replayOracle,
+  replayPositionRule,
+  replayRollouts,
+  replayVanilla,
+} from './replay.ts';
 
 /** The measured properties of one task (family). */
 export interface TestbedCardRow {
@@ -100,7 +107,9 @@ export function summarize(task: string, rollouts: Rollout[], events: Event[]): T
     if (first && r.thinkingTokens > 0) fractions.push(first.position / r.thinkingTokens);
   }
   const real = events.filter((e) => !e.synthetic);
-  const position = bestPositionRule(rollouts, byRollout);
+  // No probe scores: the card's exits are the oracle's and the position rule's, which read labels and positions.
+  const replayed = replayRollouts({ rollouts, events }, new Float32Array(events.length));
+  const position = bestPositionRule(replayed, Math.max(0, ...rollouts.map((r) => r.thinkingTokens)));
   return {
     task,
     traces: rollouts.length,
@@ -111,40 +120,18 @@ export function summarize(task: string, rollouts: Rollout[], events: Event[]): T
     wrongExitRate: mean(real.map((e) => (e.label === 0 ? 1 : 0))),
     meanThinkingTokens: mean(rollouts.map((r) => r.thinkingTokens)),
     meanTokens: mean(rollouts.map((r) => r.tokens)),
-    oracleSaving: simulateExits(rollouts, byRollout, (evs) => evs.find((e) => e.label === 1)).saving,
+    oracleSaving: replayOracle(replayed).saving,
     positionSaving: position.saving,
     positionAfter: position.after,
   };
 }
 
-/** Token saving of exiting at the event `pick` chooses (none: the whole rollout), and the accuracy then. */
-function simulateExits(
-  rollouts: Rollout[],
-  byRollout: Map<string, Event[]>,
-  pick: (events: Event[]) => Event | undefined,
-): { saving: number; accuracy: number } {
-  let used = 0;
-  let full = 0;
-  let right = 0;
-  for (const r of rollouts) {
-    const evs = (byRollout.get(`${r.problemId}\u0000${r.rollout}`) ?? [])
-      .filter((e) => !e.synthetic)
-      .sort((a, b) => a.position - b.position);
-    const e = pick(evs);
-    full += r.tokens;
-    used += e ? e.usedTokens : r.tokens;
-    right += (e ? e.label === 1 : r.correct) ? 1 : 0;
-  }
-  return { saving: full > 0 ? 1 - used / full : Number.NaN, accuracy: right / Math.max(1, rollouts.length) };
-}
-
-/** The position rule (first cue at or after N thinking tokens) that saves most within one point of full accuracy. */
-function bestPositionRule(rollouts: Rollout[], byRollout: Map<string, Event[]>) {
-  const full = simulateExits(rollouts, byRollout, () => undefined).accuracy;
+/** The position rule (first cue at or after N thinking tokens, N in steps of 8) that saves most within one point of full accuracy. */
+function bestPositionRule(rollouts: readonly ReplayRollout[], longest: number) {
+  const full = replayVanilla(rollouts).accuracy;
   let best = { saving: 0, after: Number.NaN };
-  const longest = Math.max(0, ...rollouts.map((r) => r.thinkingTokens));
   for (let after = 0; after <= longest; after += 8) {
-    const r = simulateExits(rollouts, byRollout, (evs) => evs.find((e) => e.position >= after));
+    const r = replayPositionRule(rollouts, after);
     if (r.accuracy >= full - 0.01 && r.saving > best.saving) best = { saving: r.saving, after };
   }
   return best;
