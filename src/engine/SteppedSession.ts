@@ -32,8 +32,8 @@ export interface NextState {
 }
 
 /** What a stepped session needs from its engine. */
-export interface SteppedSessionHost extends Pick<EngineInfo, 'contextSize' | 'vocabSize'> {
-  /** The engine's info, read when a call's validity depends on what the engine gives (hidden layers). */
+export interface SteppedSessionHost {
+  /** The engine's info: sizes and hidden layers, which decide what a call may ask for. */
   readonly info: EngineInfo;
   readonly defaultSeed: number;
   tokenPiece(token: number): string;
@@ -65,7 +65,7 @@ export abstract class SteppedSession<State extends NextState> implements Session
     const position = this.length;
     const token = sampleToken(dist, opts, uniformAt(opts.seed ?? this.host.defaultSeed, position));
     const piece = this.host.tokenPiece(token);
-    checkAppend(position, [token], this.host);
+    checkAppend(position, [token], this.host.info);
     await this.evaluate([token], hint?.hidden?.(token, piece) ?? false);
     return { token, piece, logprob: logprobOf(dist, token), isEog: this.host.isEog(token) };
   }
@@ -74,7 +74,7 @@ export abstract class SteppedSession<State extends NextState> implements Session
   async append(tokens: number[], opts: AppendOptions = {}): Promise<void> {
     this.ensureOpen();
     if (tokens.length === 0) return;
-    checkAppend(this.length, tokens, this.host);
+    checkAppend(this.length, tokens, this.host.info);
     await this.evaluate(tokens, opts.hidden ?? false);
   }
 

@@ -413,8 +413,6 @@ export class LlamaCppEngine implements Engine {
   ): SessionHost {
     return {
       info: this.info,
-      vocabSize: this.info.vocabSize,
-      contextSize: this.info.contextSize,
       hiddenStates: this.settings.hiddenStates,
       candidates: Math.min(candidates, this.info.vocabSize),
       smallVocab: this.info.fullDistribution,

@@ -118,7 +118,7 @@ export class LlamaCppSession extends SteppedSession<LlamaState> {
     if (this.mode === 'full') {
       const [, , , flat] = await native.sampleToken(index, this.greedySampler, false, false, true, false);
       if (!flat) throw new Error('llama.cpp returned no logits');
-      const full = new Float32Array(this.host.vocabSize).fill(Number.NEGATIVE_INFINITY);
+      const full = new Float32Array(this.host.info.vocabSize).fill(Number.NEGATIVE_INFINITY);
       for (let i = 0; i < flat.length; i += 2) full[flat[i]] = flat[i + 1];
       return distributionFromLogits(full);
     }
@@ -155,7 +155,7 @@ export class LlamaCppSession extends SteppedSession<LlamaState> {
       ids[i] = flat[2 * i];
       values[i] = flat[2 * i + 1];
     }
-    return distributionFromTop(ids, values, logZ, this.host.vocabSize);
+    return distributionFromTop(ids, values, logZ, this.host.info.vocabSize);
   }
 
   /** Erases the last token and evaluates it again, keeping what the caller needs this time. */

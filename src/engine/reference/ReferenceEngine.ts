@@ -103,8 +103,6 @@ export class ReferenceEngine extends TokenizerBackedEngine<LlamaCppEngine> imple
     const session = new ReferenceSession(
       {
         info: this.info,
-        vocabSize: this.info.vocabSize,
-        contextSize: this.info.contextSize,
         defaultSeed: this.seed,
         tokenPiece: (t) => this.tokenizer.tokenPiece(t),
         isEog: (t) => this.tokenizer.isEog(t),

@@ -242,8 +242,6 @@ export class SglangEngine extends TokenizerBackedEngine implements Engine {
     return new SglangSession(
       {
         info: this.info,
-        contextSize: this.info.contextSize,
-        vocabSize: this.info.vocabSize,
         candidates: this.candidates,
         tokenPiece: (t) => this.tokenizer.tokenPiece(t),
         isEog: (t) => this.tokenizer.isEog(t),

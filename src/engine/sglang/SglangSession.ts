@@ -22,10 +22,8 @@ import type {
 
 /** What a session needs from its engine. */
 export interface SglangSessionHost {
-  /** The engine's info, read when a call's validity depends on what the engine gives (hidden layers). */
+  /** The engine's info: sizes and hidden layers, which decide what a call may ask for. */
   readonly info: EngineInfo;
-  readonly contextSize: number;
-  readonly vocabSize: number;
   /** Top logprobs asked for per token when the entropy is wanted (entropy is then a lower bound). */
   readonly candidates: number;
   tokenPiece(token: number): string;
@@ -92,7 +90,7 @@ export class SglangSession implements Session {
   async append(tokens: number[]): Promise<void> {
     this.ensureOpen();
     if (tokens.length === 0) return;
-    checkAppend(this.ids.length, tokens, this.host);
+    checkAppend(this.ids.length, tokens, this.host.info);
     this.ids.push(...tokens);
     this.hiddenState = null;
   }
@@ -114,7 +112,7 @@ export class SglangSession implements Session {
     const top = Math.max(opts.topLogprobs ?? 0, opts.entropy ? this.host.candidates : 0);
     while (out.length < opts.maxTokens) {
       if (opts.signal?.aborted) return { tokens: out, stoppedBy: 'aborted' };
-      const room = this.host.contextSize - this.ids.length;
+      const room = this.host.info.contextSize - this.ids.length;
       if (room <= 0)
         throw new UserError(`the context is full: ${this.ids.length} tokens (raise --context-size)`);
       const response = await this.host.decode(
@@ -143,7 +141,7 @@ export class SglangSession implements Session {
         const alternatives = response.top?.[i];
         if (alternatives) {
           if (opts.topLogprobs) token.top = alternatives.slice(0, opts.topLogprobs);
-          if (opts.entropy) token.entropy = entropyOfTop(alternatives, this.host.vocabSize);
+          if (opts.entropy) token.entropy = entropyOfTop(alternatives, this.host.info.vocabSize);
         }
         out.push(token);
         const stop = opts.onToken?.(token) ?? false;
