@@ -70,6 +70,21 @@ describe('checkInstrument', () => {
     expect(formatInstrument([row])).toContain('position:after=150: 20.0% (40.0%) ✓');
   });
 
+  it('keeps a setting at exactly the tolerance despite float sums, as the tuning rule does', () => {
+    // 0.84 − 0.85 is −0.010000000000000009 in floating point: "1 point below" must still count.
+    const delta = 0.84 - 0.85;
+    expect(delta).toBeLessThan(-0.01);
+    const [row] = checkInstrument([
+      summaryOf([
+        ...base,
+        cell('position', 'position:after=50', { saving: 0.3, accuracyDelta: delta }),
+        cell('position', 'position:after=150', { saving: 0.1, accuracyDelta: 0 }),
+      ]),
+    ]);
+    expect(row.position?.label).toBe('position:after=50');
+    expect(row.atVanillaAccuracy.control?.label).toBe('position:after=50');
+  });
+
   it('fails a position rule that gets most of the oracle saving, a weak oracle and peers that never exit', () => {
     const [row] = checkInstrument([
       summaryOf([

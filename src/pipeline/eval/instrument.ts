@@ -10,7 +10,7 @@ import { percent } from '../format.ts';
 import { DEV_SLICE } from './evalPlan.ts';
 import type { GroupSummary } from './groupSummary.ts';
 import type { EvalSummary } from './summary.ts';
-import { isVanillaGroup, type LynxMargin, type MethodRole, methodRole } from './tuning.ts';
+import { isVanillaGroup, keepsAccuracy, type LynxMargin, type MethodRole, methodRole } from './tuning.ts';
 
 /** Thresholds of the instrument check. */
 export interface InstrumentCriteria {
@@ -80,7 +80,9 @@ const maxOf = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
 
 /** The setting among `groups` that saves most while within `tolerance` of vanilla's accuracy. */
 function bestWithin(groups: readonly GroupSummary[], tolerance: number): FrontierPick | null {
-  const keep = groups.filter((g) => g.savingsVsVanilla && g.savingsVsVanilla.accuracyDelta >= -tolerance);
+  const keep = groups.filter(
+    (g) => g.savingsVsVanilla && keepsAccuracy(g.savingsVsVanilla.accuracyDelta, tolerance),
+  );
   const best = keep.sort((a, b) => b.savingsVsVanilla!.tokens - a.savingsVsVanilla!.tokens)[0];
   return best
     ? {

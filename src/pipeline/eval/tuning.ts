@@ -150,6 +150,14 @@ function result(g: GroupSummary, vanilla: GroupSummary): SettingResult {
 }
 
 /**
+ * Whether an accuracy change against vanilla is within `tolerance`, with a hair of slack so that
+ * "within 1 point" holds at exactly 1 point despite float sums.
+ */
+export function keepsAccuracy(accuracyDelta: number, tolerance: number): boolean {
+  return accuracyDelta >= -tolerance - 1e-9;
+}
+
+/**
  * The selection rule over one family's settings on one slice: the fewest tokens among those within
  * `tolerance` of vanilla's accuracy (paired), else the most accurate; ties go to the other metric.
  */
@@ -158,8 +166,7 @@ export function pickSetting(
   vanilla: GroupSummary,
   tolerance: number,
 ): { group: GroupSummary; withinTolerance: boolean } {
-  // A hair of slack so that "within 1 point" holds at exactly 1 point despite float sums.
-  const keeps = settings.filter((g) => accuracyDelta(g, vanilla) >= -tolerance - 1e-9);
+  const keeps = settings.filter((g) => keepsAccuracy(accuracyDelta(g, vanilla), tolerance));
   if (keeps.length > 0) {
     const best = [...keeps].sort((a, b) => a.tokens.decoded - b.tokens.decoded || b.accuracy - a.accuracy)[0];
     return { group: best, withinTolerance: true };
